@@ -1,0 +1,120 @@
+"""The feedback platform: create_app builds the Flask application."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+
+from feedback.hookspecs import hookimpl
+
+__all__ = ["create_app", "hookimpl"]
+
+
+def create_app(config: Mapping | None = None) -> Flask:
+    """Build the application: defaults, then FEEDBACK_* environment, then ``config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure_settings(app, config)
+    configure_extensions(app)
+    configure_plugins(app)
+    configure_templates(app)
+    configure_errors(app)
+    return app
+
+
+def configure_settings(app: Flask, config: Mapping | None) -> None:
+    from feedback.config import API_SETTINGS, DEFAULTS
+
+    app.config.update(DEFAULTS)
+    app.config.update(API_SETTINGS)
+    app.config.from_prefixed_env("FEEDBACK")
+    if config:
+        app.config.update(config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.db")
+    if not app.config["SECRET_KEY"]:
+        if not (app.debug or app.testing):
+            raise RuntimeError(
+                "FEEDBACK_SECRET_KEY is not set. Set it to a long random string, e.g. "
+                "export FEEDBACK_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        app.config["SECRET_KEY"] = "debug-only-secret-key"
+    app.config["RATELIMIT_KEY_PREFIX"] = "feedback"
+
+
+def configure_extensions(app: Flask) -> None:
+    from feedback import i18n
+    from feedback.auth.models import User
+    from feedback.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+                     render_as_batch=True, compare_type=True, render_item=_render_migration_item)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.LOGIN_REQUIRED
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    with app.app_context():
+        _tune_sqlite(db.engine)
+    # Import every model so that the metadata (and Alembic's autogenerate) sees all tables.
+    import feedback.models  # noqa: F401
+
+
+def _render_migration_item(type_, obj, autogen_context):
+    """Write our column types (TypeDecorators) as the plain SQLAlchemy type they store."""
+    from sqlalchemy.types import TypeDecorator
+
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl.__class__.__name__}()"
+    return False
+
+
+def _tune_sqlite(engine) -> None:
+    """WAL, a busy timeout and foreign keys for the embedded SQLite database."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def configure_plugins(app: Flask) -> None:
+    from feedback.plugins import build_plugin_manager
+
+    pm = build_plugin_manager(app)
+    app.extensions["feedback.plugins"] = pm
+    for blueprints in pm.hook.feedback_register_blueprints(app=app):
+        for blueprint in blueprints or ():
+            app.register_blueprint(blueprint)
+    pm.hook.feedback_register_commands(cli=app.cli, app=app)
+    # After every blueprint is in, so that the marked views of plugins are limited too.
+    from feedback import ratelimit
+
+    ratelimit.init_app(app)
+
+
+def configure_templates(app: Flask) -> None:
+    from feedback import templating
+
+    templating.init_app(app)
+
+
+def configure_errors(app: Flask) -> None:
+    from feedback import errorpages
+
+    errorpages.init_app(app)

@@ -1,0 +1,1 @@
+"""Admin screens: units, accounts and the procedure catalogue."""

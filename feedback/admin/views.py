@@ -1,0 +1,224 @@
+"""Admin screens: thin views that parse a form, call a service, and redirect."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from feedback.admin.forms import ImportForm, MergeForm, ProcedureForm, UnitForm
+from feedback.auth.forms import UserForm
+from feedback.auth.models import User
+from feedback.auth.services import check_password_strength, create_user
+from feedback.auth.views import roles_required
+from feedback.errors import ServiceError
+from feedback.extensions import db
+from feedback.forms import choices
+from feedback.procedures.models import Procedure
+from feedback.procedures.services import import_procedures, save_procedure, search_procedures
+from feedback.units.models import Unit
+from feedback.units.services import create_unit, import_units, list_units, merge_units, set_head, tree, update_unit
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@bp.before_request
+@roles_required("admin")
+def admins_only():
+    """Every admin screen is for administrators; other staff work from their own pages."""
+
+
+def unit_options(blank: str | None = None) -> list[tuple[str, str]]:
+    """(code, label) pairs of every unit in tree order, labels indented by depth."""
+    pairs = [("", blank)] if blank is not None else []
+    return pairs + [(unit.code, f"{'— ' * depth}{unit.name} ({unit.code})") for depth, unit in tree(list_units())]
+
+
+def unit_choices(blank: str | None = None) -> list:
+    return choices(unit_options(blank))
+
+
+def unit_by_code(code: str | None) -> Unit | None:
+    return db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
+
+
+def apply_errors(form, exc: ServiceError) -> None:
+    """Show a service's refusal next to the fields it names."""
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        messages = message if isinstance(message, list) else [message]
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [str(m) for m in messages]
+        else:
+            form.form_errors.extend(str(m) for m in messages)
+    if not exc.fields:
+        form.form_errors.append(str(exc.message))
+
+
+def saved_or_rerender(save, form, template: str, success: str, target: str, **context):
+    try:
+        result = save()
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return render_template(template, form=form, **context), 422
+    flash(success(result) if callable(success) else success, "success")
+    return redirect(target)
+
+
+@bp.route("/")
+def index():
+    counts = {
+        "units": db.session.scalar(select(func.count(Unit.id))),
+        "users": db.session.scalar(select(func.count(User.id))),
+        "procedures": db.session.scalar(select(func.count(Procedure.id))),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+@bp.route("/units")
+def units():
+    return render_template("admin/units.html", rows=tree(list_units()))
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@bp.route("/units/<code>/edit", methods=["GET", "POST"], endpoint="edit_unit")
+def unit_form(code: str | None = None):
+    unit = unit_by_code(code) if code else None
+    if code and unit is None:
+        abort(404)
+    form = UnitForm(obj=unit)
+    form.parent.choices = unit_choices(blank=_("(none: top of the tree)"))
+    if request.method == "GET" and unit is not None:
+        form.parent.data = unit.parent.code if unit.parent else ""
+    if not form.validate_on_submit():
+        return render_template("admin/unit_form.html", form=form, unit=unit), 422 if form.errors else 200
+    parent = unit_by_code(form.parent.data)
+    values = dict(code=form.code.data, name=form.name.data, kind=form.kind.data, parent=parent,
+                  valid_from=form.valid_from.data, valid_until=form.valid_until.data)
+    if unit is None:
+        return saved_or_rerender(lambda: create_unit(**values), form, "admin/unit_form.html",
+                                 _("The unit was created."), url_for("admin.units"), unit=None)
+    return saved_or_rerender(lambda: update_unit(unit, **values), form, "admin/unit_form.html",
+                             _("The unit was saved."), url_for("admin.units"), unit=unit)
+
+
+@bp.route("/units/merge", methods=["GET", "POST"])
+def merge():
+    form = MergeForm()
+    form.sources.choices = unit_choices()
+    form.successor.choices = unit_choices(blank="")
+    if not form.validate_on_submit():
+        return render_template("admin/merge.html", form=form), 422 if form.errors else 200
+    sources = [unit_by_code(code) for code in form.sources.data]
+    successor = unit_by_code(form.successor.data)
+    if successor is None or None in sources:
+        abort(400)
+    from flask_login import current_user
+
+    return saved_or_rerender(lambda: merge_units(sources, successor, form.on.data, actor=current_user),
+                             form, "admin/merge.html", _("The units were merged."), url_for("admin.units"))
+
+
+@bp.route("/units/import", methods=["GET", "POST"])
+def import_units_view():
+    return _import(import_units, _("Units"), "code,name,kind,parent_code,valid_from,valid_until", url_for("admin.units"))
+
+
+def _import(importer, title: str, columns: str, target: str):
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("admin/import.html", form=form, title=title, columns=columns), 422 if form.errors else 200
+    return saved_or_rerender(
+        lambda: importer(form.file.data.read()), form, "admin/import.html",
+        lambda counts: _("%(created)s created, %(updated)s updated.", created=counts[0], updated=counts[1]),
+        target, title=title, columns=columns)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+@bp.route("/users")
+def users():
+    rows = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"], endpoint="edit_user")
+def user_form(user_id: int | None = None):
+    user = db.session.get(User, user_id) if user_id else None
+    if user_id and user is None:
+        abort(404)
+    form = UserForm(obj=user)
+    form.unit.choices = unit_choices(blank=_("(no unit)"))
+    if request.method == "GET" and user is not None:
+        form.unit.data = user.unit.code if user.unit else ""
+    if not form.validate_on_submit():
+        return render_template("admin/user_form.html", form=form, user=user), 422 if form.errors else 200
+    unit = unit_by_code(form.unit.data)
+    if user is None:
+        return saved_or_rerender(
+            lambda: create_user(form.email.data, form.password.data or "", form.role.data, unit=unit,
+                                name=form.name.data, title=form.title.data),
+            form, "admin/user_form.html", _("The account was created."), url_for("admin.users"), user=None)
+
+    def save():
+        problem = check_password_strength(form.password.data) if form.password.data else None
+        if problem:
+            raise ServiceError(problem, {"password": problem})
+        user.name, user.title, user.role, user.active = form.name.data, form.title.data, form.role.data, form.active.data
+        user.unit = unit
+        if form.password.data:
+            user.set_password(form.password.data)
+        if user.role == "head" and unit is not None:
+            set_head(unit, user)
+
+    return saved_or_rerender(save, form, "admin/user_form.html", _("The account was saved."),
+                             url_for("admin.users"), user=user)
+
+
+# --- procedures ----------------------------------------------------------------------------
+
+
+@bp.route("/procedures")
+def procedures():
+    q = request.args.get("q", "").strip()[:200]
+    after = request.args.get("after") or None
+    unit = unit_by_code(request.args.get("unit"))
+    page_size = 50
+    rows = search_procedures(q=q, unit=unit, after=after, limit=page_size + 1)
+    next_after = rows[page_size - 1].code if len(rows) > page_size else None
+    return render_template("admin/procedures.html", procedures=rows[:page_size], q=q, unit=unit,
+                           next_after=next_after, units=unit_options(blank=_("All units")))
+
+
+@bp.route("/procedures/new", methods=["GET", "POST"])
+@bp.route("/procedures/<code>/edit", methods=["GET", "POST"], endpoint="edit_procedure")
+def procedure_form(code: str | None = None):
+    procedure = db.session.scalar(select(Procedure).where(Procedure.code == code)) if code else None
+    if code and procedure is None:
+        abort(404)
+    form = ProcedureForm(obj=procedure)
+    form.unit.choices = unit_choices(blank="")
+    if request.method == "GET" and procedure is not None:
+        form.unit.data = procedure.unit.code
+        form.online_level.data = str(procedure.online_level or "")
+    if not form.validate_on_submit():
+        return render_template("admin/procedure_form.html", form=form, procedure=procedure), 422 if form.errors else 200
+    values = dict(code=form.code.data, name=form.name.data, field=form.field.data, unit=unit_by_code(form.unit.data),
+                  processing_days=form.processing_days.data, fee=form.fee.data,
+                  online_level=int(form.online_level.data) if form.online_level.data else None,
+                  postal_return=form.postal_return.data)
+    return saved_or_rerender(lambda: save_procedure(procedure, **values), form, "admin/procedure_form.html",
+                             _("The procedure was saved."), url_for("admin.procedures"), procedure=procedure)
+
+
+@bp.route("/procedures/import", methods=["GET", "POST"])
+def import_procedures_view():
+    return _import(import_procedures, _("Procedures"),
+                   "code,name,field,unit_code,processing_days,fee,online_level,postal_return", url_for("admin.procedures"))

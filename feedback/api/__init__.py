@@ -1,0 +1,1 @@
+"""JSON API v1: its blueprints, token authentication and generated OpenAPI document."""

@@ -1,0 +1,86 @@
+"""The API object, bearer-token authentication, and the error envelope of the OpenAPI document."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import marshmallow as ma
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from flask_smorest import Api as SmorestApi
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from feedback.auth.services import user_for_token
+from feedback.errors import Forbidden
+
+# marshmallow's messages that clients can see; listed so that extraction finds them and the
+# error handler can translate them.
+MARSHMALLOW_MESSAGES = (
+    _l("Missing data for required field."),
+    _l("Not a valid integer."),
+    _l("Not a valid string."),
+    _l("Not a valid email address."),
+    _l("Not a valid boolean."),
+    _l("Not a valid date."),
+    _l("Unknown field."),
+    _l("Invalid input type."),
+    _l("Invalid JSON body."),
+    _l("Field may not be null."),
+)
+
+
+class ErrorDetail(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"description": "Machine-readable error code", "example": "invalid"})
+    message = ma.fields.String(required=True, metadata={"description": "A sentence for people, in the request's language"})
+    fields = ma.fields.Dict(required=True, metadata={"description": "Field name → message, for the fields that were refused"})
+
+
+class ErrorEnvelope(ma.Schema):
+    error = ma.fields.Nested(ErrorDetail, required=True)
+
+
+class Api(SmorestApi):
+    """flask-smorest, with our error envelope and without its app-wide error handler.
+
+    The app's own handler (feedback.errorpages) answers JSON under /api/ and pages elsewhere.
+    """
+
+    ERROR_SCHEMA = ErrorEnvelope
+
+    def _register_error_handlers(self):
+        pass
+
+
+def make_api(app) -> Api:
+    """One Api object per application (kept in app.extensions, never a module global)."""
+    api = Api(app, spec_kwargs={
+        "info": {"description": "Complaints, petitions and the procedure catalogue of Vietnamese "
+                                "public administration units. Errors always have the shape "
+                                "{\"error\": {\"code\", \"message\", \"fields\"}}."},
+        "servers": [{"url": "/"}],
+    })
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    app.extensions["feedback.api"] = api
+    return api
+
+
+def token_required(*roles: str):
+    """Require a valid bearer token (POST /api/v1/auth/token); optionally one of ``roles``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, token = header.partition(" ")
+            user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+            if user is None:
+                raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "feedback"}))
+            if roles and user.role not in roles:
+                raise Forbidden(_l("Your role does not allow this."))
+            g.api_user = user
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,87 @@
+"""API v1 endpoints of the core: tokens, units, procedures."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from feedback.api import schemas
+from feedback.api.core import token_required
+from feedback.auth.services import authenticate, issue_token
+from feedback.errors import Invalid, Unauthenticated
+from feedback.extensions import db
+from feedback.ratelimit import limited
+from feedback.procedures.services import search_procedures
+from feedback.units.models import Unit
+from feedback.units.services import create_unit, list_units
+
+auth_bp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens for staff")
+units_bp = Blueprint("api_units", __name__, url_prefix="/api/v1/units", description="The unit tree (public)")
+procedures_bp = Blueprint("api_procedures", __name__, url_prefix="/api/v1/procedures",
+                          description="The procedure catalogue (public)")
+
+
+@auth_bp.route("/token", methods=["POST"])
+@limited("RATELIMIT_LOGIN")
+@auth_bp.arguments(schemas.TokenRequest)
+@auth_bp.response(201, schemas.TokenResponse)
+@auth_bp.alt_response(401, response="UNAUTHORIZED")
+@auth_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@auth_bp.alt_response(429, response="TOO_MANY_REQUESTS")
+def create_token(body):
+    """Exchange a staff e-mail and password for a bearer token."""
+    user = authenticate(body["email"], body["password"])
+    if user is None:
+        raise Unauthenticated(_("The e-mail or the password is wrong."))
+    token, record = issue_token(user)
+    db.session.commit()
+    return {"token": token, "token_type": "Bearer", "expires_at": record.expires_at}
+
+
+@units_bp.route("", methods=["GET"])
+@units_bp.arguments(schemas.UnitQuery, location="query")
+@units_bp.response(200, schemas.UnitList)
+@units_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def units(query):
+    """Every unit with its parent and the dates it exists, ordered by code."""
+    on = query.get("on")
+    return {"items": list_units(current_only=on is not None, on=on)}
+
+
+@units_bp.route("", methods=["POST"])
+@units_bp.doc(security=[{"bearerAuth": []}])
+@token_required("admin")
+@units_bp.arguments(schemas.UnitIn)
+@units_bp.response(201, schemas.UnitOut)
+@units_bp.alt_response(401, response="UNAUTHORIZED")
+@units_bp.alt_response(403, response="FORBIDDEN")
+@units_bp.alt_response(409, response="CONFLICT")
+@units_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def create_unit_endpoint(body):
+    """Create a unit (administrators only)."""
+    parent = None
+    if body.get("parent"):
+        parent = db.session.scalar(select(Unit).where(Unit.code == body["parent"]))
+        if parent is None:
+            raise Invalid(_("No unit has the code %(code)s.", code=body["parent"]), {"parent": _("Unknown unit.")})
+    unit = create_unit(body["code"], body["name"], body["kind"], parent=parent,
+                       valid_from=body.get("valid_from"), valid_until=body.get("valid_until"))
+    db.session.commit()
+    return unit
+
+
+@procedures_bp.route("", methods=["GET"])
+@procedures_bp.arguments(schemas.ProcedureQuery, location="query")
+@procedures_bp.response(200, schemas.ProcedurePage)
+@procedures_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def procedures(query):
+    """The procedure catalogue, a page at a time, optionally for one unit or matching words."""
+    unit = None
+    if query.get("unit"):
+        unit = db.session.scalar(select(Unit).where(Unit.code == query["unit"]))
+        if unit is None:
+            raise Invalid(_("No unit has the code %(code)s.", code=query["unit"]), {"unit": _("Unknown unit.")})
+    limit = query["limit"]
+    rows = search_procedures(q=query.get("q", ""), unit=unit, after=query.get("after"), limit=limit + 1)
+    return {"items": rows[:limit], "next": rows[limit - 1].code if len(rows) > limit else None}

@@ -1,0 +1,1 @@
+"""People who work in the system: accounts, roles, sessions and API tokens."""

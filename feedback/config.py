@@ -1,0 +1,37 @@
+"""Default settings; each can be overridden by a FEEDBACK_* environment variable or create_app(config)."""
+
+# Every setting the application reads, with its default. The README lists them; a test checks
+# that the README and this module agree.
+DEFAULTS = {
+    # Filled in by create_app with SQLite in the instance folder when left empty.
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "SECRET_KEY": None,
+    "REDIS_URL": None,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_LOGIN": "10 per minute",
+    "DISABLED_PLUGINS": [],
+    "LOAD_ENTRY_POINT_PLUGINS": True,
+    "BABEL_DEFAULT_LOCALE": "vi",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+    "LANGUAGES": ["vi", "en"],
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "API_TOKEN_LIFETIME_DAYS": 30,
+    # Werkzeug's method for password hashes; tests use a cheaper one.
+    "PASSWORD_HASH_METHOD": "scrypt",
+    "PAGE_SIZE": 50,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+# Settings that flask-smorest reads; fixed, not meant to be changed by a deployment.
+API_SETTINGS = {
+    "API_TITLE": "Feedback API",
+    "API_VERSION": "1.0.0",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}

@@ -1,0 +1,109 @@
+"""Error answers: one JSON shape under /api/, a page in the user's language elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from feedback.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
+    500: "internal_error",
+}
+
+
+def default_message(status: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Sign in or send a valid bearer token."),
+        403: _("You are not allowed to do this."),
+        404: _("Nothing was found at this address."),
+        405: _("This method is not allowed here."),
+        409: _("This conflicts with the current state."),
+        413: _("The request is too large."),
+        415: _("This content type is not accepted."),
+        422: _("Some fields are not valid."),
+        429: _("Too many requests: please wait a moment and try again."),
+        500: _("Something went wrong on our side. Nothing was changed; please try again."),
+    }
+    return messages.get(status, _("The request could not be completed."))
+
+
+def error_body(status: int, message: str | None = None, fields: dict | None = None, code: str | None = None) -> dict:
+    return {"error": {"code": code or CODES.get(status, "error"), "message": message or default_message(status),
+                      "fields": fields or {}}}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        headers = dict(exc.get_response().headers) if status in (401, 405, 429) else {}
+        headers.pop("Content-Type", None)
+        headers.pop("Content-Length", None)
+        data = getattr(exc, "data", None) or {}
+        if wants_json():
+            fields = _by_field(data.get("fields") or data.get("messages") or data.get("errors") or {})
+            return jsonify(error_body(status, data.get("message"), _translate(fields))), status, headers
+        return render_template("errors.html", status=status, message=default_message(status)), status, headers
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = _("The form expired or was sent from another page. Go back, reload the page and send it again.")
+        if wants_json():
+            return jsonify(error_body(400, message)), 400
+        return render_template("errors.html", status=400, message=message), 400
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        if wants_json():
+            return jsonify(error_body(exc.status, str(exc.message), exc.fields, exc.code)), exc.status
+        return render_template("errors.html", status=exc.status, message=str(exc.message), fields=exc.fields), exc.status
+
+    @app.errorhandler(InternalServerError)
+    def server_error(exc):
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=getattr(exc, "original_exception", None))
+        if wants_json():
+            return jsonify(error_body(500)), 500
+        return render_template("errors.html", status=500, message=default_message(500)), 500
+
+
+LOCATIONS = {"json", "query", "form", "headers", "files", "view_args", "cookies", "path"}
+
+
+def _by_field(messages) -> dict:
+    """webargs groups its messages by location; clients want them by field name."""
+    if not isinstance(messages, dict):
+        return {"body": messages}
+    if not set(messages) <= LOCATIONS:
+        return messages
+    fields = {}
+    for location, group in messages.items():
+        if isinstance(group, dict):
+            fields.update(group)
+        else:
+            fields["body" if location in ("json", "form") else location] = group
+    return fields
+
+
+def _translate(fields):
+    """Translate marshmallow's English messages through our catalogue."""
+    if isinstance(fields, dict):
+        return {key: _translate(value) for key, value in fields.items()}
+    if isinstance(fields, list):
+        if all(isinstance(item, str) for item in fields):
+            return " ".join(_(item) for item in fields)
+        return [_translate(item) for item in fields]
+    return _(fields) if isinstance(fields, str) else fields

@@ -1,0 +1,5 @@
+"""Every core model in one import, so the metadata sees all tables."""
+
+from feedback.auth.models import ApiToken, User  # noqa: F401
+from feedback.procedures.models import Procedure  # noqa: F401
+from feedback.units.models import Unit  # noqa: F401

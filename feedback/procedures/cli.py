@@ -1,0 +1,34 @@
+"""`flask procedures import FILE.csv`: load the procedure catalogue."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from feedback.auth.cli import _fail
+from feedback.errors import ServiceError
+from feedback.extensions import db
+from feedback.procedures.services import import_procedures
+
+
+@click.group()
+def procedures():
+    """Manage the procedure catalogue."""
+
+
+@procedures.command("import")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def import_command(file):
+    """Create or update procedures from a CSV file.
+
+    Columns: code, name, field, unit_code, processing_days, and optionally fee (đồng),
+    online_level (2, 3 or 4), postal_return (yes/no). All rows are imported or none.
+    """
+    try:
+        created, updated = import_procedures(file.read())
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail(exc)
+    click.echo(f"Procedures: {created} created, {updated} updated.")

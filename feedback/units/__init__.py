@@ -1,0 +1,1 @@
+"""Units: the tree of administrative bodies that receive and answer items."""

@@ -1,0 +1,57 @@
+"""Vietnamese first: every string translated, dates as dd/mm/yyyy, numbers with local separators."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from feedback.templating import date_filter, datetime_filter, number_filter
+
+ROOT = Path(__file__).parent.parent
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def test_every_string_is_translated_into_vietnamese(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+                    "-k", "lazy_gettext", "-o", str(pot), "."], cwd=ROOT, check=True, capture_output=True, timeout=120)
+    with pot.open("rb") as handle:
+        wanted = {message.id for message in read_po(handle) if message.id}
+    with (ROOT / "feedback/translations/vi/LC_MESSAGES/messages.po").open("rb") as handle:
+        catalogue = {message.id: message for message in read_po(handle) if message.id}
+    missing = sorted(wanted - set(catalogue))
+    assert not missing, f"run scripts/i18n and translate: {missing[:10]}"
+    for msgid in wanted:
+        message = catalogue[msgid]
+        assert message.string and "fuzzy" not in message.flags, f"untranslated: {msgid!r}"
+        assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(message.string)), f"placeholders differ: {msgid!r}"
+
+
+def test_dates_times_and_numbers(app):
+    moment = dt.datetime(2027, 3, 4, 23, 30, tzinfo=dt.timezone.utc)  # 06:30 on the 5th in Hanoi
+    with app.test_request_context("/"):
+        assert date_filter(dt.date(2027, 3, 5)) == "05/03/2027"
+        assert datetime_filter(moment) == "05/03/2027 06:30"
+        assert number_filter(8035) == "8.035"
+    with app.test_request_context("/?lang=en"):
+        assert date_filter(dt.date(2027, 3, 5)) == "05/03/2027"
+        assert number_filter(8035) == "8,035"
+
+
+def test_pages_speak_vietnamese_then_english(client):
+    assert "Danh mục thủ tục hành chính" in client.get("/procedures").text
+    assert "Procedure catalogue" in client.get("/procedures?lang=en").text
+
+
+def test_api_errors_follow_accept_language(client):
+    vi = client.get("/api/v1/nope").json["error"]["message"]
+    en = client.get("/api/v1/nope", headers={"Accept-Language": "en"}).json["error"]["message"]
+    assert vi == "Không tìm thấy nội dung tại địa chỉ này."
+    assert en == "Nothing was found at this address."
+    fields = client.post("/api/v1/auth/token", json={}).json["error"]["fields"]
+    assert fields == {"email": "Thiếu dữ liệu cho trường bắt buộc.", "password": "Thiếu dữ liệu cho trường bắt buộc."}
