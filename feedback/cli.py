@@ -30,6 +30,8 @@ def demo_command(password):
     from feedback.errors import ServiceError
     from feedback.extensions import db
 
+    from feedback.plugins import run_tick
+
     try:
         summary = load_demo(password)
         db.session.commit()
@@ -37,9 +39,23 @@ def demo_command(password):
         db.session.rollback()
         raise click.ClickException(f"{exc.message} {exc.fields}") from exc
     click.echo(summary)
+    # What periodic work would have done by now (reminders, escalations, letters).
+    for name, result in run_tick():
+        click.echo(f"{name}: {result}")
+
+
+@click.command("tick")
+@with_appcontext
+def tick_command():
+    """Periodic work of every plugin: reminders, escalations, letters, sweeps. Run it from cron."""
+    from feedback.plugins import run_tick
+
+    for name, summary in run_tick():
+        click.echo(f"{name}: {summary}")
 
 
 @hookimpl
 def feedback_register_commands(cli, app):
     cli.add_command(plugins_command)
     cli.add_command(demo_command)
+    cli.add_command(tick_command)

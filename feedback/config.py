@@ -17,11 +17,22 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
     "LANGUAGES": ["vi", "en"],
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Five attachments of 10 MB each, and the form around them.
+    "MAX_CONTENT_LENGTH": 52 * 1024 * 1024,
+    "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "RATELIMIT_FILING": "10 per minute;200 per day",
+    "RATELIMIT_LOOKUP": "60 per minute",
     "API_TOKEN_LIFETIME_DAYS": 30,
     # Werkzeug's method for password hashes; tests use a cheaper one.
     "PASSWORD_HASH_METHOD": "scrypt",
     "PAGE_SIZE": 50,
+    # Accountability: deadlines in working days, reminders, apology letters.
+    "DEADLINE_DAYS": {"complaint": 10, "petition": 15},
+    "DEADLINE_LEGAL_BASIS": "Quy chế tiếp nhận, xử lý phản ánh, kiến nghị của đơn vị",
+    "OFFICE_CLOSES_AT": "17:00",
+    "DEADLINE_ON_TRANSFER": "restart",
+    "REMINDER_WORKING_DAYS_BEFORE": 2,
+    "APOLOGY_NEW_APPOINTMENT_DAYS": 5,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,

@@ -34,3 +34,26 @@ class Form(FlaskForm):
 def choices(pairs) -> list[SelectChoice]:
     """Options of a select field from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def unit_options(blank: str | None = None, current_only: bool = False, with_code: bool = True) -> list[tuple[str, str]]:
+    """(code, label) pairs of the units in tree order, labels indented by depth."""
+    from feedback.units.services import list_units, tree
+
+    pairs = [("", blank)] if blank is not None else []
+    for depth, unit in tree(list_units(current_only=current_only)):
+        pairs.append((unit.code, f"{'— ' * depth}{unit.name}" + (f" ({unit.code})" if with_code else "")))
+    return pairs
+
+
+def apply_errors(form, exc) -> None:
+    """Show a service's refusal next to the fields it names; the rest above the form."""
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        messages = message if isinstance(message, list) else [message]
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + [str(m) for m in messages]
+        else:
+            form.form_errors.extend(str(m) for m in messages)
+    if not exc.fields:
+        form.form_errors.append(str(exc.message))

@@ -93,3 +93,166 @@ def feedback_template_slot(name, context):
     All implementations are called; their results are joined. Must not query the database:
     everything needed is in ``context``.
     """
+
+
+# ---------------------------------------------------------------------------------------------
+# Items: events (inside the core's transaction, each implementation in its own savepoint).
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def feedback_item_filed(item):
+    """A complaint or petition was filed (on the web, at a kiosk, by staff or through the API).
+
+    :param item: the new :class:`feedback.items.models.Item`, flushed, with its code, unit
+        (``None`` when it waits in the reception queue), contact and attachments.
+
+    Called by :func:`feedback.items.services.file_item` once per item (a repeated submission
+    with the same form token or Idempotency-Key does not call it again), before routing. May add
+    rows (an outbox message); must not commit nor do slow I/O: ask ``feedback.jobs`` for that.
+    """
+
+
+@hookspec
+def feedback_item_status_changed(item, old, new, actor, action, event):
+    """The state machine moved an item.
+
+    :param item: the :class:`feedback.items.models.Item`, already in its new state.
+    :param old: the status before (a key of ``feedback.items.states.STATUSES``).
+    :param new: the status after; equal to ``old`` for an extension of the deadline.
+    :param actor: the :class:`feedback.auth.models.User` who acted, or ``None`` (the filer, or
+        the system when an item is routed automatically).
+    :param action: the action's name (``assign``, ``transfer``, ``extend``, ``respond``, ...).
+    :param event: the :class:`feedback.items.models.ItemEvent` just written to the log.
+
+    Called by :func:`feedback.items.services.transition` and by routing at filing, after flush.
+    Must not commit nor do slow I/O.
+    """
+
+
+@hookspec
+def feedback_response_published(item, response):
+    """The head of unit published an answer to an item.
+
+    :param item: the :class:`feedback.items.models.Item`, now ``responded``.
+    :param response: the published :class:`feedback.items.models.Response`; its
+        ``public_body`` has personal data masked.
+
+    Called by :func:`feedback.items.services.transition` after ``feedback_item_status_changed``.
+    Must not commit nor do slow I/O.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Items: decisions. Stops at first non-None result; the built-in answers are trylast.
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def feedback_item_assignee(item):
+    """Who answers for this item.
+
+    :param item: the :class:`feedback.items.models.Item`, with its unit (and procedure) set.
+    :return: a :class:`feedback.auth.models.User`, or ``None`` to leave the item in the reception
+        queue.
+
+    Called when an item is filed with a known unit, assigned by reception, or transferred.
+    Stops at first non-None result. Must not change the item: the core records the assignment.
+    """
+
+
+@hookspec(firstresult=True)
+def feedback_item_deadline(item, start, cause, days):
+    """By when the item must be answered.
+
+    :param item: the :class:`feedback.items.models.Item` (unit, kind, topic and procedure set).
+    :param start: the aware datetime the count starts from (when the item was received, or when
+        it reached a new unit).
+    :param cause: ``"filed"``, ``"assigned"``, ``"transferred"``, ``"extended"`` or ``"reopened"``.
+    :param days: for ``"extended"``, the working days asked for; otherwise ``None``.
+    :return: a :class:`feedback.items.deadlines.Deadline`, or ``None`` for no deadline.
+
+    Stops at first non-None result. Must not change the item: the core stores the deadline.
+    """
+
+
+@hookspec(firstresult=True)
+def feedback_item_may_answer(item, user):
+    """Whether ``user`` may publish the answer to ``item`` (otherwise their answer is a draft).
+
+    :param item: the :class:`feedback.items.models.Item`.
+    :param user: the :class:`feedback.auth.models.User` answering.
+    :return: ``True`` or ``False``; ``None`` to let the next plugin decide.
+
+    Stops at first non-None result. The core's default: only the head of the item's unit.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Periodic work and accountability events.
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def feedback_tick(now):
+    """Do this plugin's periodic work (reminders, escalations, letters, sweeps).
+
+    :param now: the aware UTC datetime of this run.
+    :return: a short summary for the log (``str``), or ``None``.
+
+    Called by ``flask tick`` (from cron, or RQ's scheduler), once per plugin, each in its own
+    transaction: the command commits after each plugin and rolls back a failing one. Must be
+    idempotent: running tick twice does nothing the second time.
+    """
+
+
+@hookspec
+def feedback_calendar_changed(day, working, actor):
+    """An administrator recorded (or removed) an announced change of the working-day calendar.
+
+    :param day: the :class:`datetime.date` changed.
+    :param working: ``True`` if it became a working day, ``False`` a day off, ``None`` if the
+        change was removed.
+    :param actor: the :class:`feedback.auth.models.User` who changed it.
+
+    Called inside the transaction of the change, after flush. A deadline policy recomputes the
+    deadlines of open items (never of answered or closed ones) and logs what it moved.
+    """
+
+
+@hookspec
+def feedback_item_reminded(item, recipient, kind):
+    """A reminder about an item's deadline is due to a member of staff.
+
+    :param item: the open :class:`feedback.items.models.Item`.
+    :param recipient: the :class:`feedback.auth.models.User` to remind.
+    :param kind: ``"due_soon_assignee"`` or ``"due_soon_head"``.
+
+    Called once per item, deadline and kind, by the accountability plugin's tick. A
+    notification plugin writes the message to its outbox here. Must not do slow I/O.
+    """
+
+
+@hookspec
+def feedback_item_escalated(item, unit, head):
+    """An overdue item was escalated to the parent unit.
+
+    :param item: the overdue :class:`feedback.items.models.Item`.
+    :param unit: the parent :class:`feedback.units.models.Unit`.
+    :param head: that unit's head (:class:`feedback.auth.models.User`), or ``None``.
+
+    Called once per item and missed deadline. Must not do slow I/O.
+    """
+
+
+@hookspec
+def feedback_apology_issued(item, letter):
+    """A letter of apology was issued for a late item.
+
+    :param item: the :class:`feedback.items.models.Item`.
+    :param letter: the :class:`feedback.plugins.accountability.models.ApologyLetter`, whose
+        ``pdf`` holds the signed letter.
+
+    Called once per lateness. A notification plugin sends it to the filer when there is a
+    contact. Must not do slow I/O.
+    """

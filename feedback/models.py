@@ -3,3 +3,5 @@
 from feedback.auth.models import ApiToken, User  # noqa: F401
 from feedback.procedures.models import Procedure  # noqa: F401
 from feedback.units.models import Unit  # noqa: F401
+from feedback.items.models import Attachment, Item, ItemContact, ItemEvent, Response, Submission  # noqa: F401
+from feedback.workdays import CalendarChange  # noqa: F401

@@ -14,6 +14,8 @@ SLOTS = frozenset({
     "home.after_intro",
     "unit.after_details",
     "admin.menu",
+    "item.after_status",
+    "staff.menu",
 })
 
 
@@ -41,6 +43,13 @@ def datetime_filter(value) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
+def isodate_filter(value) -> str:
+    """An ISO date string (as stored in JSON) shown as dd/mm/yyyy."""
+    import datetime as dt
+
+    return date_filter(dt.date.fromisoformat(value[:10])) if value else ""
+
+
 def number_filter(value) -> str:
     return format_decimal(value) if value is not None else ""
 
@@ -51,9 +60,23 @@ def lang_url(code: str) -> str:
     return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
 
 
+def event_label(action: str) -> str:
+    from feedback.items.states import EVENT_LABELS
+
+    return str(EVENT_LABELS.get(action, action))
+
+
+def status_label(status: str | None) -> str:
+    from feedback.items.states import STATUSES
+
+    return str(STATUSES.get(status, status or ""))
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, number=number_filter)
-    app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES)
+    app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, number=number_filter,
+                                 isodate=isodate_filter)
+    app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES,
+                                 event_label=event_label, status_label=status_label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

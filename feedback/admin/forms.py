@@ -42,3 +42,11 @@ class ProcedureForm(Form):
 
 class ImportForm(Form):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+
+
+class CalendarChangeForm(Form):
+    day = DateField(_l("Day"), validators=[InputRequired(_l("Enter a date."))])
+    working = SelectField(_l("The day becomes"), choices=choices([("off", _l("A day off")),
+                                                                  ("working", _l("A working day (make-up day)"))]))
+    name = StringField(_l("Name, as announced"), validators=[DataRequired(_l("Enter a name.")), Length(max=255)],
+                       description=_l("E.g. “Nghỉ bù Quốc khánh theo Thông báo số …”"))

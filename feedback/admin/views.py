@@ -6,14 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from feedback.admin.forms import ImportForm, MergeForm, ProcedureForm, UnitForm
+from feedback.admin.forms import CalendarChangeForm, ImportForm, MergeForm, ProcedureForm, UnitForm
 from feedback.auth.forms import UserForm
 from feedback.auth.models import User
 from feedback.auth.services import check_password_strength, create_user
 from feedback.auth.views import roles_required
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import choices
+from feedback.forms import apply_errors, choices, unit_options
 from feedback.procedures.models import Procedure
 from feedback.procedures.services import import_procedures, save_procedure, search_procedures
 from feedback.units.models import Unit
@@ -28,31 +28,12 @@ def admins_only():
     """Every admin screen is for administrators; other staff work from their own pages."""
 
 
-def unit_options(blank: str | None = None) -> list[tuple[str, str]]:
-    """(code, label) pairs of every unit in tree order, labels indented by depth."""
-    pairs = [("", blank)] if blank is not None else []
-    return pairs + [(unit.code, f"{'— ' * depth}{unit.name} ({unit.code})") for depth, unit in tree(list_units())]
-
-
 def unit_choices(blank: str | None = None) -> list:
     return choices(unit_options(blank))
 
 
 def unit_by_code(code: str | None) -> Unit | None:
     return db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
-
-
-def apply_errors(form, exc: ServiceError) -> None:
-    """Show a service's refusal next to the fields it names."""
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        messages = message if isinstance(message, list) else [message]
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + [str(m) for m in messages]
-        else:
-            form.form_errors.extend(str(m) for m in messages)
-    if not exc.fields:
-        form.form_errors.append(str(exc.message))
 
 
 def saved_or_rerender(save, form, template: str, success: str, target: str, **context):
@@ -222,3 +203,68 @@ def procedure_form(code: str | None = None):
 def import_procedures_view():
     return _import(import_procedures, _("Procedures"),
                    "code,name,field,unit_code,processing_days,fee,online_level,postal_return", url_for("admin.procedures"))
+
+
+# --- the working-day calendar ---------------------------------------------------------------
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar():
+    from flask_login import current_user
+
+    from feedback.plugins import fire_event
+    from feedback.timeutil import local_today
+    from feedback.workdays import Calendar, CalendarChange
+
+    form = CalendarChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        day, working = form.day.data, form.working.data == "working"
+        if db.session.scalar(select(CalendarChange.id).where(CalendarChange.day == day)) is not None:
+            form.day.errors = [_("This day has a change already: delete it first.")]
+        elif Calendar().is_working_day(day) == working:
+            form.working.errors = [_("This day is already so in the official calendar.")]
+        else:
+            db.session.add(CalendarChange(day=day, working=working, name=form.name.data.strip(), created_by=current_user))
+            db.session.flush()
+            fire_event("feedback_calendar_changed", day=day, working=working, actor=current_user)
+            db.session.commit()
+            flash(_("The calendar was changed; the deadlines of open items were recounted."), "success")
+            return redirect(url_for("admin.calendar"))
+        status = 422
+    elif form.errors:
+        status = 422
+    changes = db.session.scalars(select(CalendarChange).order_by(CalendarChange.day.desc())).all()
+    year = local_today().year
+    official = Calendar()
+    holidays = [(day, official.why_not_working(day)) for day in _days_off(official, year)]
+    return render_template("admin/calendar.html", form=form, changes=changes, holidays=holidays, year=year), status
+
+
+def _days_off(calendar, year: int) -> list:
+    """Weekdays off in the official calendar of ``year`` and the next."""
+    import datetime as dt
+
+    day, end, found = dt.date(year, 1, 1), dt.date(year + 1, 12, 31), []
+    while day <= end:
+        if day.weekday() < 5 and not calendar.is_working_day(day):
+            found.append(day)
+        day += dt.timedelta(days=1)
+    return found
+
+
+@bp.route("/calendar/<int:change_id>/delete", methods=["POST"])
+def delete_calendar_change(change_id: int):
+    from flask_login import current_user
+
+    from feedback.plugins import fire_event
+    from feedback.workdays import CalendarChange
+
+    change = db.session.get(CalendarChange, change_id) or abort(404)
+    day = change.day
+    db.session.delete(change)
+    db.session.flush()
+    fire_event("feedback_calendar_changed", day=day, working=None, actor=current_user)
+    db.session.commit()
+    flash(_("The change was removed; the deadlines of open items were recounted."), "success")
+    return redirect(url_for("admin.calendar"))

@@ -65,17 +65,30 @@ def make_api(app) -> Api:
     return api
 
 
+def bearer_user():
+    """The staff member whose valid bearer token came with the request, or None."""
+    # Kept on the request, not on g: an app context (and its g) may outlive one request.
+    if not hasattr(request, "feedback_api_user"):
+        header = request.headers.get("Authorization", "")
+        scheme, _sep, token = header.partition(" ")
+        request.feedback_api_user = (user_for_token(token.strip())
+                                     if scheme.lower() == "bearer" and token.strip() else None)
+    return request.feedback_api_user
+
+
+def unauthorized() -> Unauthorized:
+    return Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "feedback"}))
+
+
 def token_required(*roles: str):
     """Require a valid bearer token (POST /api/v1/auth/token); optionally one of ``roles``."""
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, token = header.partition(" ")
-            user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+            user = bearer_user()
             if user is None:
-                raise Unauthorized(www_authenticate=WWWAuthenticate("bearer", {"realm": "feedback"}))
+                raise unauthorized()
             if roles and user.role not in roles:
                 raise Forbidden(_l("Your role does not allow this."))
             g.api_user = user

@@ -25,12 +25,15 @@ CORE_PLUGINS = (
     ("core.admin", "feedback.admin.plugin"),
     ("core.api", "feedback.api.plugin"),
     ("core.pages", "feedback.pages"),
+    ("core.items", "feedback.items.plugin"),
     ("core.cli", "feedback.cli"),
 )
 
 # Policies a province may switch off or replace (FEEDBACK_DISABLED_PLUGINS). Each arrives with
 # its capability; registered before entry points so that a third party can override them.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = ()
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("accountability", "feedback.plugins.accountability.plugin"),
+)
 
 
 class PluginError(RuntimeError):
@@ -111,6 +114,24 @@ def fire_event(name: str, **kwargs) -> None:
         except Exception:
             savepoint.rollback()
             log.exception("plugin %r failed in %s; its changes were rolled back", impl.plugin_name, name)
+
+
+def run_tick(now=None) -> list[tuple[str, str]]:
+    """Call every plugin's feedback_tick, each in its own transaction; a failure is logged, not fatal."""
+    from feedback.timeutil import utcnow
+
+    now = now or utcnow()
+    results = []
+    for impl in reversed(plugin_manager().hook.feedback_tick.get_hookimpls()):
+        try:
+            summary = impl.function(**{arg: now for arg in impl.argnames})
+            db.session.commit()
+            results.append((impl.plugin_name, summary or "ok"))
+        except Exception:
+            db.session.rollback()
+            log.exception("plugin %r failed in feedback_tick; its changes were rolled back", impl.plugin_name)
+            results.append((impl.plugin_name, "failed"))
+    return results
 
 
 def describe(pm: pluggy.PluginManager) -> list[dict]:

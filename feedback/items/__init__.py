@@ -1,0 +1,1 @@
+"""Items: the complaints (phản ánh) and petitions (kiến nghị) that citizens file."""

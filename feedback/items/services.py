@@ -1,0 +1,645 @@
+"""The rules of items: filing, routing, the state machine, access, look-up and lists.
+
+Every surface (web pages, API, CLI, jobs) calls these functions; they flush, write the event
+log, and fire the plugin hooks; the caller commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from feedback.auth.models import User
+from feedback.auth.services import EMAIL_PATTERN
+from feedback.errors import Conflict, Forbidden, Invalid, NotFound
+from feedback.extensions import db
+from feedback.items import codes
+from feedback.items.attachments import check_file
+from feedback.items.models import CHANNELS, KINDS, STAFF_CHANNELS, TOPICS, Attachment, Item, ItemContact, ItemEvent, \
+    Response, Submission
+from feedback.items.states import FINAL_STATUSES, OPEN_STATUSES, check_move
+from feedback.plugins import fire_event, hook
+from feedback.procedures.models import Procedure
+from feedback.redaction import mask
+from feedback.timeutil import LOCAL_TZ, utcnow
+from feedback.units.models import Unit
+
+TITLE_MIN, TITLE_MAX = 5, 200
+BODY_MIN, BODY_MAX = 20, 10_000
+NAME_MAX, ADDRESS_MAX = 200, 500
+MAX_ATTACHMENTS = 5
+RECEPTION_UNIT_KINDS = ("service_centre", "province")
+PHONE_PATTERN = re.compile(r"^(0[35789]\d{8}|02\d{9})$")
+
+
+@dataclass
+class Filing:
+    """What a filer (or staff on their behalf) sends; surfaces fill it from forms or JSON."""
+
+    kind: str = ""
+    topic: str = ""
+    unit: str = ""
+    procedure: str = ""
+    title: str = ""
+    body: str = ""
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    consent: bool = False
+    publish: bool = False
+    channel: str = "web"
+    received_at: dt.datetime | None = None
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def fingerprint(self) -> str:
+        data = {key: value for key, value in self.__dict__.items() if key != "files"}
+        data["received_at"] = self.received_at.isoformat() if self.received_at else None
+        data["files"] = [(name, hashlib.sha256(content).hexdigest()) for name, content in self.files]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def consent_text() -> str:
+    """The words the filer agrees to; stored with the item so that consent can be printed."""
+    return _("I agree that the unit uses my name, phone number and e-mail only to handle this item and to "
+             "tell me about it; they are never published. I may see, correct or ask to delete them.")
+
+
+def normalise_phone(phone: str) -> str:
+    digits = re.sub(r"[\s.\-()]", "", phone or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def _validate(filing: Filing, staff: bool) -> tuple[dict, Unit | None, Procedure | None, list]:
+    errors: dict[str, str] = {}
+    if filing.kind not in KINDS:
+        errors["kind"] = _("Choose whether this is a complaint or a petition.")
+    if filing.topic not in TOPICS:
+        errors["topic"] = _("Choose what the item is about.")
+    if filing.channel not in CHANNELS:
+        errors["channel"] = _("Unknown channel.")
+    elif staff and filing.channel not in STAFF_CHANNELS + ("web", "kiosk", "api"):
+        errors["channel"] = _("Unknown channel.")
+
+    unit = procedure = None
+    if filing.unit:
+        unit = db.session.scalar(select(Unit).where(Unit.code == filing.unit))
+        if unit is None or not unit.is_current:
+            errors["unit"] = _("Choose a unit from the list.")
+    if filing.procedure:
+        procedure = db.session.scalar(select(Procedure).where(Procedure.code == filing.procedure))
+        if procedure is None:
+            errors["procedure"] = _("Choose a procedure from the catalogue.")
+        elif unit is not None and procedure.unit_id != unit.id:
+            errors["procedure"] = _("This procedure belongs to another unit (%(unit)s).", unit=procedure.unit.name)
+        elif unit is None and "unit" not in errors:
+            unit = procedure.unit if procedure.unit.is_current else None
+
+    title, body = filing.title.strip(), filing.body.strip()
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        errors["title"] = _("Write a title of %(min)s to %(max)s characters.", min=TITLE_MIN, max=TITLE_MAX)
+    if not body:
+        errors["body"] = _("Describe the problem or the proposal.")
+    elif len(body) < BODY_MIN:
+        errors["body"] = _("Write at least %(n)s characters so that the unit can understand.", n=BODY_MIN)
+    elif len(body) > BODY_MAX:
+        errors["body"] = _("Write at most %(n)s characters; attach a document for more.", n=BODY_MAX)
+
+    if len(filing.name.strip()) > NAME_MAX:
+        errors["name"] = _("The name is longer than %(n)s characters.", n=NAME_MAX)
+    if len(filing.address.strip()) > ADDRESS_MAX:
+        errors["address"] = _("The address is longer than %(n)s characters.", n=ADDRESS_MAX)
+    if filing.phone.strip() and not PHONE_PATTERN.match(normalise_phone(filing.phone)):
+        errors["phone"] = _("Enter a Vietnamese phone number, e.g. 0912 345 678 or 024 3825 1234.")
+    if filing.email.strip() and (not EMAIL_PATTERN.match(filing.email.strip()) or len(filing.email) > 255):
+        errors["email"] = _("Enter a valid e-mail address, e.g. ten@example.com.")
+    gives_contact = any(value.strip() for value in (filing.name, filing.phone, filing.email, filing.address))
+    if gives_contact and not filing.consent and not staff:
+        errors["consent"] = _("Tick the box to agree to the use of your contact data, or leave them all empty "
+                              "to file anonymously.")
+
+    if filing.received_at is not None:
+        if filing.received_at.tzinfo is None:
+            errors["received_at"] = _("Give the date and time of receipt with its time zone.")
+        elif filing.received_at > utcnow() + dt.timedelta(minutes=5):
+            errors["received_at"] = _("The date of receipt cannot be in the future.")
+        elif filing.received_at < utcnow() - dt.timedelta(days=366):
+            errors["received_at"] = _("The date of receipt is more than a year ago.")
+
+    files = []
+    if len(filing.files) > MAX_ATTACHMENTS:
+        errors["attachments"] = _("Attach at most %(n)s files.", n=MAX_ATTACHMENTS)
+    else:
+        problems = []
+        for filename, data in filing.files:
+            checked, problem = check_file(filename, data, current_app.config["ATTACHMENT_MAX_BYTES"])
+            if problem:
+                problems.append(problem)
+            else:
+                files.append(checked)
+        if problems:
+            errors["attachments"] = " ".join(problems)
+    return errors, unit, procedure, files
+
+
+def file_item(filing: Filing, actor: User | None = None, token: str | None = None) -> tuple[Item, str, bool]:
+    """File an item; returns (item, access key, created).
+
+    ``token`` is the web form's one-time token or the API's Idempotency-Key: the same token
+    with the same content returns the first item (created False) and files nothing; with other
+    content it is refused. Raises Invalid with a message per field; nothing is stored then.
+    """
+    staff = actor is not None
+    errors, unit, procedure, files = _validate(filing, staff)
+    if errors:
+        raise Invalid(_("The item was not sent: please correct the marked fields."), errors)
+
+    fingerprint = filing.fingerprint()
+    if token:
+        earlier = _earlier_submission(token, fingerprint)
+        if earlier is not None:
+            return earlier, codes.access_key_for(current_app.config["SECRET_KEY"], token), False
+    access_key = codes.access_key_for(current_app.config["SECRET_KEY"], token or secrets.token_urlsafe(24))
+
+    now = utcnow()
+    savepoint = db.session.begin_nested()
+    try:
+        item = Item(
+            code=_unused_code(filing.kind, now), kind=filing.kind, topic=filing.topic, channel=filing.channel,
+            status="received", unit=unit, procedure=procedure, title=filing.title.strip(), body=filing.body.strip(),
+            publish=filing.publish, received_at=filing.received_at or now, created_at=now, entered_by=actor,
+            access_key_hash=codes.digest(access_key),
+        )
+        db.session.add(item)
+        if any(value.strip() for value in (filing.name, filing.phone, filing.email, filing.address)):
+            item.contact = ItemContact(
+                name=filing.name.strip(), phone=normalise_phone(filing.phone) if filing.phone.strip() else "",
+                email=filing.email.strip().lower(), address=filing.address.strip(),
+                consent=filing.consent, consent_text=consent_text() if filing.consent else "",
+                consent_at=now if filing.consent else None,
+            )
+        for checked in files:
+            item.attachments.append(Attachment(filename=checked.filename, content_type=checked.content_type,
+                                               size=checked.size, sha256=checked.sha256, data=checked.data))
+        db.session.flush()
+        if token:
+            db.session.add(Submission(token_hash=codes.digest(token), fingerprint=fingerprint, item=item))
+            db.session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        # The same token committed by a concurrent request: answer with its item.
+        savepoint.rollback()
+        earlier = _earlier_submission(token, fingerprint) if token else None
+        if earlier is None:
+            raise
+        return earlier, access_key, False
+
+    log(item, "filed", actor=actor, actor_kind="staff" if staff else "citizen", to_status="received",
+        data={"channel": item.channel})
+    fire_event("feedback_item_filed", item=item)
+    if item.unit is not None:
+        _route(item, actor=None, cause="filed")
+    return item, access_key, True
+
+
+def _earlier_submission(token: str, fingerprint: str) -> Item | None:
+    submission = db.session.scalar(select(Submission).where(Submission.token_hash == codes.digest(token)))
+    if submission is None:
+        return None
+    if submission.fingerprint != fingerprint:
+        raise Invalid(_("This submission key was already used for a different item."),
+                      {"idempotency_key": _("Use a new key for a new item.")})
+    return submission.item
+
+
+def _unused_code(kind: str, now: dt.datetime) -> str:
+    year = now.astimezone(LOCAL_TZ).year
+    for _attempt in range(20):
+        code = codes.new_code(kind, year)
+        if db.session.scalar(select(Item.id).where(Item.code == code)) is None:
+            return code
+    raise RuntimeError("could not find an unused tracking code")  # 34 billion codes a year
+
+
+def log(item: Item, action: str, *, actor: User | None = None, actor_kind: str = "staff", from_status=None,
+        to_status=None, reason: str = "", public: bool = True, data: dict | None = None) -> ItemEvent:
+    event = ItemEvent(item=item, action=action, actor=actor, actor_kind=actor_kind if actor is None else "staff",
+                      from_status=from_status, to_status=to_status, unit_id=item.unit_id, reason=reason,
+                      public=public, data=data or {}, at=utcnow())
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _apply_deadline(item: Item, start: dt.datetime, cause: str, days: int | None = None) -> None:
+    deadline = hook().feedback_item_deadline(item=item, start=start, cause=cause, days=days)
+    if deadline is not None:
+        item.due_at, item.deadline_days, item.deadline_basis = deadline.due_at, deadline.days, deadline.explanation
+
+
+def _route(item: Item, actor: User | None, cause: str) -> None:
+    """Give the item to whoever the policy names in its unit, with its deadline."""
+    assignee = hook().feedback_item_assignee(item=item)
+    if assignee is None:
+        return
+    old = item.status
+    item.assignee = assignee
+    item.status = "assigned"
+    _apply_deadline(item, item.received_at if cause == "filed" else utcnow(), cause)
+    db.session.flush()
+    event = log(item, "assign", actor=actor, actor_kind="system", from_status=old, to_status="assigned",
+                data={"assignee": assignee.id, "due_at": item.due_at.isoformat() if item.due_at else None})
+    fire_event("feedback_item_status_changed", item=item, old=old, new="assigned", actor=actor, action="assign",
+               event=event)
+
+
+# --- who may see and do what ----------------------------------------------------------------
+
+
+def units_in_scope(user: User) -> set[int] | None:
+    """Ids of the units whose items ``user`` handles (their unit and its sub-units); None: all."""
+    if user.is_admin:
+        return None
+    if user.unit_id is None:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    scope, stack = set(), [user.unit_id]
+    while stack:
+        unit_id = stack.pop()
+        if unit_id not in scope:
+            scope.add(unit_id)
+            stack.extend(children.get(unit_id, []))
+    return scope
+
+
+def can_handle(user: User, item: Item) -> bool:
+    scope = units_in_scope(user)
+    if scope is None:
+        return True
+    if item.unit_id is None:
+        return handles_reception(user)
+    return item.unit_id in scope
+
+
+def handles_reception(user: User) -> bool:
+    """Items whose unit is unknown wait in the reception queue of the one-stop shops."""
+    return user.is_admin or (user.unit is not None and user.unit.kind in RECEPTION_UNIT_KINDS)
+
+
+def can_publish_answer(user: User, item: Item) -> bool:
+    """Whether ``user`` publishes the answer (the head, by default) or only drafts it."""
+    return bool(hook().feedback_item_may_answer(item=item, user=user))
+
+
+def record_view_of_personal_data(item: Item, user: User) -> None:
+    if item.contact is not None and not item.contact.is_empty:
+        log(item, "viewed_personal_data", actor=user, public=False)
+
+
+# --- the state machine ----------------------------------------------------------------------
+
+
+def transition(item: Item, action_name: str, actor: User | None, *, reason: str = "", body: str = "",
+               unit: str = "", original: str = "", days: int | None = None) -> ItemEvent:
+    """Do ``action_name`` to ``item``; Conflict for an illegal move, Forbidden, or Invalid fields."""
+    action = check_move(item.status, action_name)
+    if actor is None and action.staff_only:
+        raise Forbidden(_("Only staff can do this."))
+    if actor is not None and not can_handle(actor, item):
+        raise Forbidden(_("This item belongs to another unit."))
+    reason = (reason or "").strip()
+    if action.needs_reason and not reason:
+        raise Invalid(_("Give a reason."), {"reason": _("Give a reason.")})
+    if len(reason) > 2000:
+        raise Invalid(_("The reason is too long."), {"reason": _("Write at most %(n)s characters.", n=2000)})
+
+    old = item.status
+    data: dict = {}
+    handler = _HANDLERS.get(action_name)
+    if handler is not None:
+        data = handler(item, actor, reason=reason, body=(body or "").strip(), unit=unit, original=original,
+                       days=days) or {}
+    new = data.pop("_status", action.target) or old
+    item.status = new
+    if new in FINAL_STATUSES and item.closed_at is None:
+        item.closed_at = utcnow()
+    db.session.flush()
+    event = log(item, data.pop("_action", action_name), actor=actor, actor_kind="staff" if actor else "citizen",
+                from_status=old, to_status=new, reason=reason, public=action_name not in ("note", "draft"), data=data)
+    if action_name not in ("note", "draft") and event.action != "draft":
+        fire_event("feedback_item_status_changed", item=item, old=old, new=new, actor=actor, action=event.action,
+                   event=event)
+    if event.action == "respond":
+        fire_event("feedback_response_published", item=item, response=item.published_response)
+    return event
+
+
+def _find_unit(code: str, field_name: str = "unit") -> Unit:
+    found = db.session.scalar(select(Unit).where(Unit.code == (code or "").strip())) if code else None
+    if found is None or not found.is_current:
+        raise Invalid(_("Choose a unit from the list."), {field_name: _("Choose a unit from the list.")})
+    return found
+
+
+def _assign(item: Item, actor, *, unit: str, **_kw) -> dict:
+    if unit:
+        item.unit = _find_unit(unit)
+    if item.unit is None:
+        raise Invalid(_("Choose the unit that must answer."), {"unit": _("Choose a unit from the list.")})
+    assignee = hook().feedback_item_assignee(item=item)
+    if assignee is None:
+        raise Conflict(_("The unit has no head to assign the item to."), {"unit": _("The unit has no head.")})
+    item.assignee = assignee
+    _apply_deadline(item, item.received_at, "assigned")
+    return {"assignee": assignee.id, "unit": item.unit.code}
+
+
+def _transfer(item: Item, actor, *, unit: str, reason: str, **_kw) -> dict:
+    target = _find_unit(unit)
+    if target.id == item.unit_id:
+        raise Invalid(_("The item is already at this unit."), {"unit": _("Choose another unit.")})
+    source = item.unit
+    item.unit, item.procedure = target, item.procedure if item.procedure and item.procedure.unit_id == target.id else None
+    item.assignee = hook().feedback_item_assignee(item=item)
+    _apply_deadline(item, utcnow(), "transferred")
+    return {"from_unit": source.code if source else None, "to_unit": target.code,
+            "_status": "assigned" if item.assignee else "received"}
+
+
+def _extend(item: Item, actor, *, days, **_kw) -> dict:
+    if any(event.action == "extend" for event in item.events):
+        raise Conflict(_("The deadline of an item can be extended only once."), {"action": _("Already extended.")})
+    if not isinstance(days, int) or not 1 <= days <= 30:
+        raise Invalid(_("Give the extension in working days (1 to 30)."), {"days": _("Enter 1 to 30.")})
+    before = item.due_at
+    _apply_deadline(item, item.due_at or utcnow(), "extended", days)
+    return {"days": days, "due_before": before.isoformat() if before else None,
+            "due_after": item.due_at.isoformat() if item.due_at else None}
+
+
+def _draft(item: Item, actor, *, body: str, **_kw) -> dict:
+    _check_answer(body)
+    for draft in item.responses:
+        if draft.published_at is None:
+            draft.discarded = True
+    response = Response(item=item, body=body, public_body=public_text(item, body), author=actor, unit=item.unit)
+    db.session.add(response)
+    db.session.flush()
+    return {"response": response.id}
+
+
+def _respond(item: Item, actor, *, body: str, **kw) -> dict:
+    if not can_publish_answer(actor, item):
+        # An officer's answer is a draft for the head to approve.
+        data = _draft(item, actor, body=body)
+        return {**data, "_status": item.status, "_action": "draft"}
+    draft = item.pending_draft
+    if body:
+        if draft is not None and draft.body != body:
+            draft.discarded = True
+            draft = None
+        if draft is None:
+            _check_answer(body)
+            draft = Response(item=item, body=body, author=actor, unit=item.unit)
+            db.session.add(draft)
+    elif draft is None:
+        raise Invalid(_("Write the answer."), {"body": _("Write the answer.")})
+    now = utcnow()
+    draft.public_body = public_text(item, draft.body)
+    draft.approved_by, draft.published_at = actor, now
+    item.responded_at = now
+    db.session.flush()
+    return {"response": draft.id, "late": bool(item.due_at and now > item.due_at)}
+
+
+def _check_answer(body: str) -> None:
+    if len(body) < 20:
+        raise Invalid(_("Write the answer (at least 20 characters)."), {"body": _("Write at least %(n)s characters.", n=20)})
+    if len(body) > 20_000:
+        raise Invalid(_("The answer is too long."), {"body": _("Write at most %(n)s characters.", n=20_000)})
+
+
+def _reopen(item: Item, actor, **_kw) -> dict:
+    item.closed_at = None
+    _apply_deadline(item, utcnow(), "reopened")
+    return {}
+
+
+def _merge(item: Item, actor, *, original: str, **_kw) -> dict:
+    code = codes.normalise(original)
+    target = db.session.scalar(select(Item).where(Item.code == code)) if code else None
+    if target is None:
+        raise Invalid(_("Give the tracking code of the original item."), {"original": _("No item has this code.")})
+    seen = {item.id}
+    while target.original_id is not None and target.id not in seen:  # point at the root original
+        seen.add(target.id)
+        target = target.original
+    if target.id in seen:
+        raise Invalid(_("An item cannot be merged into itself."), {"original": _("Choose another item.")})
+    item.original = target
+    return {"original": target.code}
+
+
+def _withdraw(item: Item, actor, **_kw) -> dict:
+    return {}
+
+
+_HANDLERS = {"assign": _assign, "transfer": _transfer, "extend": _extend, "draft": _draft, "respond": _respond,
+             "reopen": _reopen, "merge": _merge, "withdraw": _withdraw}
+
+
+def public_text(item: Item, text: str) -> str:
+    """``text`` as the public may read it: the filer's contact data and any identity numbers masked."""
+    names = []
+    if item.contact is not None:
+        names = [(item.contact.name, "name"), (item.contact.address, "address")]
+    return mask(text, names)
+
+
+# --- look-up and the filer's own view -------------------------------------------------------
+
+
+def find_item(code: str) -> Item:
+    normal = codes.normalise(code)
+    if not codes.is_valid(normal):
+        raise NotFound(_("This tracking code is not valid: check it for a typing mistake."),
+                       {"code": _("Not a valid tracking code (e.g. PA-26-7K4Q-9M2X).")})
+    item = db.session.scalar(select(Item).where(Item.code == normal))
+    if item is None:
+        raise NotFound(_("No item has this tracking code."), {"code": _("No item has this tracking code.")})
+    return item
+
+
+def filer_may_see(item: Item, key: str = "", phone: str = "") -> bool:
+    if key and secrets.compare_digest(codes.digest(codes.normalise_key(key)), item.access_key_hash):
+        return True
+    if phone and item.contact is not None and item.contact.phone:
+        return secrets.compare_digest(normalise_phone(phone), item.contact.phone)
+    return False
+
+
+def add_information(item: Item, text: str, files: list[tuple[str, bytes]]) -> ItemEvent:
+    """The filer adds information or documents to an open item."""
+    if item.status not in OPEN_STATUSES:
+        raise Conflict(_("Information can be added only while the item is being handled."))
+    text = (text or "").strip()
+    errors = {}
+    if not text and not files:
+        errors["text"] = _("Write something or attach a file.")
+    if len(text) > BODY_MAX:
+        errors["text"] = _("Write at most %(n)s characters; attach a document for more.", n=BODY_MAX)
+    if len(item.attachments) + len(files) > MAX_ATTACHMENTS + 5:
+        errors["attachments"] = _("Attach at most %(n)s files.", n=MAX_ATTACHMENTS)
+    checked_files, problems = [], []
+    for filename, data in files:
+        checked, problem = check_file(filename, data, current_app.config["ATTACHMENT_MAX_BYTES"])
+        problems.append(problem) if problem else checked_files.append(checked)
+    if problems:
+        errors["attachments"] = " ".join(problems)
+    if errors:
+        raise Invalid(_("Nothing was added: please correct the marked fields."), errors)
+    for checked in checked_files:
+        item.attachments.append(Attachment(filename=checked.filename, content_type=checked.content_type,
+                                           size=checked.size, sha256=checked.sha256, data=checked.data))
+    db.session.flush()
+    return log(item, "information_added", actor_kind="citizen", public=False,
+               data={"text": text, "attachments": [c.filename for c in checked_files]})
+
+
+def public_view(item: Item) -> dict:
+    """What anyone may see of an item, with nothing personal in it."""
+    response = item.published_response
+    return {
+        "code": item.code,
+        "kind": item.kind,
+        "topic": item.topic,
+        "channel": item.channel,
+        "status": item.status,
+        "unit": {"code": item.unit.code, "name": item.unit.name} if item.unit else None,
+        "procedure": {"code": item.procedure.code, "name": item.procedure.name} if item.procedure else None,
+        "title": public_text(item, item.title) if item.publish else None,
+        "received_at": item.received_at,
+        "due_at": item.due_at,
+        "deadline_days": item.deadline_days,
+        "responded_at": item.responded_at,
+        "overdue": item.is_overdue(),
+        "original": item.original.code if item.original else None,
+        "response": {"body": response.public_body, "published_at": response.published_at,
+                     "unit": response.unit.name if response.unit else None,
+                     "head_title": response.approved_by.title if response.approved_by else None} if response else None,
+        "timeline": [public_event(event) for event in item.events if event.public],
+    }
+
+
+def public_event(event: ItemEvent) -> dict:
+    """An event as the public timeline shows it: what happened and when, reasons masked."""
+    shown_reason = event.action in ("transfer", "extend", "reject", "reopen")
+    return {"action": event.action, "at": event.at, "from_status": event.from_status, "to_status": event.to_status,
+            "unit": event.unit.name if event.unit else None,
+            "reason": public_text(event.item, event.reason) if shown_reason else None}
+
+
+# --- the staff list -------------------------------------------------------------------------
+
+SORTS = {
+    "received_desc": (Item.received_at, True),
+    "received_asc": (Item.received_at, False),
+    "due_asc": (Item.due_at, False),
+}
+
+
+@dataclass
+class ItemFilters:
+    unit: str = ""
+    status: str = ""
+    kind: str = ""
+    topic: str = ""
+    channel: str = ""
+    procedure: str = ""
+    overdue: bool = False
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    q: str = ""
+    sort: str = "received_desc"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="items-cursor")
+
+
+def list_items(user: User, filters: ItemFilters, cursor: str | None = None, limit: int = 50) -> tuple[list[Item], str | None]:
+    """A page of the items ``user`` handles, filtered and sorted, with the cursor of the next page."""
+    if filters.sort not in SORTS:
+        raise Invalid(_("Unknown sort order."), {"sort": _("Use one of: %(sorts)s.", sorts=", ".join(SORTS))})
+    column, descending = SORTS[filters.sort]
+    query = select(Item)
+    scope = units_in_scope(user)
+    if scope is not None:
+        mine = Item.unit_id.in_(scope)
+        query = query.where(or_(mine, Item.unit_id.is_(None)) if handles_reception(user) else mine)
+    if filters.unit:
+        if filters.unit == "none":
+            query = query.where(Item.unit_id.is_(None))
+        else:
+            unit = db.session.scalar(select(Unit).where(Unit.code == filters.unit))
+            if unit is None:
+                raise Invalid(_("Unknown unit."), {"unit": _("Unknown unit.")})
+            query = query.where(Item.unit_id == unit.id)
+    for name in ("status", "kind", "topic", "channel"):
+        value = getattr(filters, name)
+        if value:
+            query = query.where(getattr(Item, name) == value)
+    if filters.procedure:
+        query = query.join(Procedure, Item.procedure_id == Procedure.id).where(Procedure.code == filters.procedure)
+    if filters.overdue:
+        query = query.where(Item.due_at < utcnow(), Item.status.in_(OPEN_STATUSES))
+    if filters.received_from:
+        query = query.where(Item.received_at >= _local_midnight(filters.received_from))
+    if filters.received_to:
+        query = query.where(Item.received_at < _local_midnight(filters.received_to + dt.timedelta(days=1)))
+    if filters.q:
+        code = codes.normalise(filters.q)
+        query = query.where(or_(Item.code == code, func.lower(Item.title).contains(filters.q.lower(), autoescape=True)))
+
+    # Keyset pagination: (sort value, id) of the last row; items without a deadline sort last.
+    far = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+    sort_value = func.coalesce(column, far) if filters.sort == "due_asc" else column
+    if cursor:
+        try:
+            last_value, last_id = _serializer().loads(cursor)
+            last_value = dt.datetime.fromisoformat(last_value)
+        except (BadSignature, ValueError, TypeError):
+            raise Invalid(_("This page link is not valid; start again from the first page."),
+                          {"cursor": _("Not a valid cursor.")}) from None
+        if descending:
+            query = query.where(or_(sort_value < last_value, and_(sort_value == last_value, Item.id < last_id)))
+        else:
+            query = query.where(or_(sort_value > last_value, and_(sort_value == last_value, Item.id > last_id)))
+    order = (sort_value.desc(), Item.id.desc()) if descending else (sort_value.asc(), Item.id.asc())
+    rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        value = getattr(last, column.key) or far
+        next_cursor = _serializer().dumps([value.isoformat(), last.id])
+    return rows[:limit], next_cursor
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)

@@ -1,0 +1,344 @@
+"""Pages for filing and following items (public) and for handling them (staff)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from werkzeug.exceptions import BadRequest
+
+from feedback.errors import ServiceError
+from feedback.extensions import db
+from feedback.forms import apply_errors, choices, unit_options
+from feedback.items import services
+from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, FilingForm, ListFilterForm, LookupForm, \
+    StaffFilingForm
+from feedback.items.models import CHANNELS, KINDS, TOPICS, Attachment, Item
+from feedback.items.states import ACTIONS, STATUSES, allowed_actions
+from feedback.procedures.services import search_procedures
+from feedback.ratelimit import limited
+from feedback.timeutil import LOCAL_TZ
+from feedback.units.models import Unit
+
+bp = Blueprint("items", __name__, template_folder="templates")
+staff_bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+
+ACCESS_SESSION_KEY = "item_access"
+RECEIPT_SESSION_KEY = "receipts"
+
+
+# --- one-time form tokens -------------------------------------------------------------------
+
+
+def _tokens() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="filing-form")
+
+
+def new_submission_token() -> str:
+    import secrets
+
+    return _tokens().dumps(secrets.token_urlsafe(24))
+
+
+def read_submission_token(signed: str) -> str:
+    try:
+        return _tokens().loads(signed or "", max_age=2 * 24 * 3600)
+    except (BadSignature, SignatureExpired):
+        raise BadRequest(_("The form expired. Your text is still below: send it again.")) from None
+
+
+# --- filing ---------------------------------------------------------------------------------
+
+
+def _fill_choices(form: FilingForm) -> None:
+    form.unit.choices = choices(unit_options(blank=_("— I do not know —"), current_only=True, with_code=False))
+    unit = db.session.scalar(select(Unit).where(Unit.code == form.unit.data)) if form.unit.data else None
+    procedures = search_procedures(unit=unit, limit=1000) if unit else []
+    form.procedure.choices = choices([("", _("— None or I do not know —"))] +
+                                     [(p.code, p.name) for p in procedures])
+
+
+def _filing_from(form: FilingForm, channel: str, received_at: dt.datetime | None = None) -> services.Filing:
+    files = [(f.filename, f.read()) for f in (form.attachments.data or []) if f and f.filename]
+    return services.Filing(
+        kind=form.kind.data or "", topic=form.topic.data or "", unit=form.unit.data or "",
+        procedure=form.procedure.data or "", title=form.title.data or "", body=form.body.data or "",
+        name=form.name.data or "", phone=form.phone.data or "", email=form.email.data or "",
+        address=form.address.data or "", consent=bool(form.consent.data), publish=bool(form.publish.data),
+        channel=channel, received_at=received_at, files=files,
+    )
+
+
+@bp.route("/file", methods=["GET", "POST"])
+@limited("RATELIMIT_FILING", methods=["POST"])
+def file():
+    form = FilingForm()
+    if request.method == "GET":
+        form.unit.data = request.args.get("unit", "")
+        form.kind.data = request.args.get("kind", "complaint")
+        form.submission.data = new_submission_token()
+    _fill_choices(form)
+    kiosk = request.args.get("channel") == "kiosk"
+    if request.method == "GET" or "pick_unit" in request.form:
+        return render_template("items/file.html", form=form, kiosk=kiosk)
+    if not form.validate():
+        return render_template("items/file.html", form=form, kiosk=kiosk), 422
+    if form.website.data:
+        # A bot filled the field people never see.
+        raise BadRequest(_("The item could not be sent."))
+    token = read_submission_token(form.submission.data)
+    try:
+        item, access_key, _created = services.file_item(_filing_from(form, "kiosk" if kiosk else "web"), token=token)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return render_template("items/file.html", form=form, kiosk=kiosk), exc.status
+    session.setdefault(RECEIPT_SESSION_KEY, {})[item.code] = access_key
+    session.modified = True
+    return redirect(url_for("items.receipt", code=item.code))
+
+
+@bp.route("/receipt/<code>")
+def receipt(code: str):
+    item = services.find_item(code)
+    access_key = session.get(RECEIPT_SESSION_KEY, {}).get(item.code)
+    if access_key is None:
+        return redirect(url_for("items.track", code=item.code))
+    _grant_access(item)
+    return render_template("items/receipt.html", item=item, access_key=access_key)
+
+
+# --- look-up --------------------------------------------------------------------------------
+
+
+@bp.route("/track", methods=["GET"])
+@limited("RATELIMIT_LOOKUP")
+def lookup():
+    form = LookupForm(request.args, meta={"csrf": False})
+    if form.code.data:
+        try:
+            item = services.find_item(form.code.data)
+        except ServiceError as exc:
+            apply_errors(form, exc)
+            return render_template("items/lookup.html", form=form), 404
+        return redirect(url_for("items.track", code=item.code))
+    return render_template("items/lookup.html", form=form)
+
+
+@bp.route("/track/<code>", methods=["GET", "POST"])
+@limited("RATELIMIT_LOOKUP", methods=["POST"])
+def track(code: str):
+    item = services.find_item(code)
+    if item.code != code:
+        return redirect(url_for("items.track", code=item.code))
+    access = AccessForm()
+    if request.method == "POST" and access.validate():
+        if services.filer_may_see(item, key=access.key.data or "", phone=access.phone.data or ""):
+            _grant_access(item)
+            return redirect(url_for("items.private", code=item.code))
+        access.key.errors = [_("The access key or the phone number does not match this item.")]
+        status = 403
+    else:
+        status = 200
+    return render_template("items/track.html", item=item, view=services.public_view(item), access=access), status
+
+
+@bp.route("/kiosk")
+def kiosk():
+    form = LookupForm(request.args, meta={"csrf": False})
+    item = view = None
+    status = 200
+    if form.code.data:
+        try:
+            item = services.find_item(form.code.data)
+            view = services.public_view(item)
+        except ServiceError as exc:
+            apply_errors(form, exc)
+            status = 404
+    return render_template("items/kiosk.html", form=form, item=item, view=view), status
+
+
+def _grant_access(item: Item) -> None:
+    granted = session.setdefault(ACCESS_SESSION_KEY, [])
+    if item.code not in granted:
+        granted.append(item.code)
+        del granted[:-20]
+        session.modified = True
+
+
+def _filer_item(code: str) -> Item:
+    item = services.find_item(code)
+    if item.code not in session.get(ACCESS_SESSION_KEY, []):
+        abort(403)
+    return item
+
+
+@bp.route("/track/<code>/private", methods=["GET", "POST"])
+def private(code: str):
+    item = _filer_item(code)
+    form = AddInformationForm()
+    status = 200
+    if request.method == "POST" and form.validate():
+        files = [(f.filename, f.read()) for f in (form.attachments.data or []) if f and f.filename]
+        try:
+            services.add_information(item, form.text.data, files)
+            db.session.commit()
+            flash(_("Your information was added to the item."), "success")
+            return redirect(url_for("items.private", code=item.code))
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = exc.status
+    return render_template("items/private.html", item=item, view=services.public_view(item), form=form), status
+
+
+@bp.route("/track/<code>/withdraw", methods=["POST"])
+def withdraw(code: str):
+    item = _filer_item(code)
+    try:
+        services.transition(item, "withdraw", None, reason=request.form.get("reason", ""))
+        db.session.commit()
+        flash(_("Your item was withdrawn."), "success")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    return redirect(url_for("items.private", code=item.code))
+
+
+@bp.route("/track/<code>/attachments/<int:attachment_id>")
+def filer_attachment(code: str, attachment_id: int):
+    return _send_attachment(_filer_item(code), attachment_id)
+
+
+def _send_attachment(item: Item, attachment_id: int):
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.item_id != item.id:
+        abort(404)
+    response = current_app.response_class(attachment.data, mimetype=attachment.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(attachment.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+@staff_bp.before_request
+@login_required
+def staff_only():
+    """Signed-in staff only."""
+
+
+def _staff_item(code: str) -> Item:
+    item = services.find_item(code)
+    if not services.can_handle(current_user, item):
+        abort(403)
+    return item
+
+
+@staff_bp.route("/items")
+def items():
+    form = ListFilterForm(request.args)
+    form.unit.choices = choices(unit_options(blank=_("All my units")) + [("none", _("Reception queue (no unit)"))])
+    form.status.choices = choices([("", _("Any status"))] + list(STATUSES.items()))
+    form.kind.choices = choices([("", _("Any kind"))] + list(KINDS.items()))
+    form.topic.choices = choices([("", _("Any topic"))] + list(TOPICS.items()))
+    form.channel.choices = choices([("", _("Any channel"))] + list(CHANNELS.items()))
+    form.sort.choices = choices([("received_desc", _("Newest first")), ("received_asc", _("Oldest first")),
+                                 ("due_asc", _("Deadline first"))])
+    form.validate()
+    filters = services.ItemFilters(
+        unit=form.unit.data or "", status=form.status.data or "", kind=form.kind.data or "",
+        topic=form.topic.data or "", channel=form.channel.data or "", procedure=(form.procedure.data or "").strip(),
+        overdue=bool(form.overdue.data), received_from=form.received_from.data, received_to=form.received_to.data,
+        q=(form.q.data or "").strip(), sort=form.sort.data or "received_desc",
+    )
+    try:
+        rows, next_cursor = services.list_items(current_user, filters, request.args.get("cursor"),
+                                                limit=current_app.config["PAGE_SIZE"])
+    except ServiceError as exc:
+        apply_errors(form, exc)
+        return render_template("items/staff_list.html", form=form, items=[], next_url=None), exc.status
+    next_url = url_for("staff.items", **{**request.args.to_dict(), "cursor": next_cursor}) if next_cursor else None
+    return render_template("items/staff_list.html", form=form, items=rows, next_url=next_url)
+
+
+@staff_bp.route("/items/new", methods=["GET", "POST"])
+def new_item():
+    form = StaffFilingForm()
+    if request.method == "GET":
+        form.submission.data = new_submission_token()
+        form.kind.data = "complaint"
+    _fill_choices(form)
+    if request.method == "GET" or "pick_unit" in request.form:
+        return render_template("items/staff_new.html", form=form)
+    if not form.validate():
+        return render_template("items/staff_new.html", form=form), 422
+    received_at = None
+    if form.received_at.data:
+        received_at = form.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
+    token = read_submission_token(form.submission.data)
+    try:
+        item, access_key, _created = services.file_item(_filing_from(form, form.channel.data, received_at),
+                                                        actor=current_user, token=token)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return render_template("items/staff_new.html", form=form), exc.status
+    flash(_("Item %(code)s was recorded. Give the filer the code and the access key %(key)s.",
+            code=item.code, key=access_key), "success")
+    return redirect(url_for("staff.item", code=item.code))
+
+
+@staff_bp.route("/items/<code>")
+def item(code: str):
+    found = _staff_item(code)
+    services.record_view_of_personal_data(found, current_user)
+    db.session.commit()
+    return _item_page(found, ActionForm())
+
+
+def _item_page(found: Item, form: ActionForm, status: int = 200):
+    form.unit.choices = choices(unit_options(blank="", current_only=True, with_code=False))
+    actions = [ACTIONS[name] for name in allowed_actions(found.status) if name != "withdraw"]
+    return render_template("items/staff_item.html", item=found, form=form, actions=actions,
+                           can_publish=services.can_publish_answer(current_user, found)), status
+
+
+@staff_bp.route("/items/<code>/actions", methods=["POST"])
+def act(code: str):
+    found = _staff_item(code)
+    form = ActionForm()
+    if not form.validate():
+        return _item_page(found, form, 422)
+    try:
+        event = services.transition(found, form.action.data or "", current_user, reason=form.reason.data or "",
+                                    body=form.body.data or "", unit=form.unit.data or "",
+                                    original=form.original.data or "", days=form.days.data)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        found = _staff_item(code)
+        return _item_page(found, form, exc.status)
+    flash(_("Done: %(action)s.", action=ACTIONS[event.action].label if event.action in ACTIONS else event.action),
+          "success")
+    return redirect(url_for("staff.item", code=found.code))
+
+
+@staff_bp.route("/items/<code>/attachments/<int:attachment_id>")
+def staff_attachment(code: str, attachment_id: int):
+    return _send_attachment(_staff_item(code), attachment_id)

@@ -1,0 +1,120 @@
+"""The accountability plugin's tables: rules, delegations, and what tick has already done."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback.extensions import db
+from feedback.timeutil import UTCDateTime, utcnow
+
+
+class DeadlineRule(db.Model):
+    """N working days for items of a kind, a topic and/or a procedure, with its legal basis.
+
+    The most specific rule wins: procedure, then kind and topic, then topic, then kind.
+    """
+
+    __tablename__ = "accountability_deadline_rules"
+    __table_args__ = (UniqueConstraint("kind", "topic", "procedure_id", name="uq_accountability_rule_scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(16))
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
+    days: Mapped[int] = mapped_column(Integer)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    procedure = relationship("Procedure")
+
+    @property
+    def specificity(self) -> int:
+        return (4 if self.procedure_id else 0) + (2 if self.topic else 0) + (1 if self.kind else 0)
+
+
+class Delegation(db.Model):
+    """While the head is away, a deputy receives the unit's items and may publish answers."""
+
+    __tablename__ = "accountability_delegations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit")
+    delegate = relationship("User", foreign_keys=[delegate_id])
+
+
+class Notice(db.Model):
+    """A reminder or an escalation already given, so that tick never gives it twice.
+
+    ``due_at`` is the deadline it was about: an extended deadline is a new one.
+    """
+
+    __tablename__ = "accountability_notices"
+    __table_args__ = (UniqueConstraint("item_id", "kind", "due_at", name="uq_accountability_notice_once"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # due_soon_assignee, due_soon_head, escalated
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recipient = relationship("User")
+    unit = relationship("Unit")
+
+
+class ApologyLetter(db.Model):
+    """One letter of apology per lateness (per item and missed deadline), as a PDF."""
+
+    __tablename__ = "accountability_apology_letters"
+    __table_args__ = (
+        UniqueConstraint("item_id", "due_at", name="uq_accountability_letter_once"),
+        UniqueConstraint("unit_id", "year", "number", name="uq_accountability_letter_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    new_appointment: Mapped[dt.date] = mapped_column(Date)
+    answered_late: Mapped[bool] = mapped_column(Boolean)
+    signer_name: Mapped[str] = mapped_column(String(255), default="")
+    signer_title: Mapped[str] = mapped_column(String(255), default="")
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item = relationship("Item")
+    unit = relationship("Unit")
+
+    @property
+    def reference(self) -> str:
+        return f"{self.number:02d}/PXL-{self.unit.code}"
+
+
+class Answer(db.Model):
+    """An answered item, for the statistics: when, against which deadline, in how many working days."""
+
+    __tablename__ = "accountability_answers"
+    __table_args__ = (Index("ix_accountability_answers_unit_answered", "unit_id", "answered_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    on_time: Mapped[bool] = mapped_column(Boolean)
+    working_days: Mapped[int] = mapped_column(Integer)

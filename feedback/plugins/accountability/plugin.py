@@ -1,0 +1,90 @@
+"""The accountability plugin's hook implementations."""
+
+from __future__ import annotations
+
+from feedback.hookspecs import hookimpl
+
+
+@hookimpl
+def feedback_register_blueprints(app):
+    from feedback.extensions import csrf
+    from feedback.plugins.accountability.api import stats_bp
+    from feedback.plugins.accountability.views import bp
+
+    api = app.extensions["feedback.api"]
+    csrf.exempt(stats_bp)
+    api.register_blueprint(stats_bp)
+    return [bp]
+
+
+@hookimpl
+def feedback_item_assignee(item):
+    """The head of the item's unit, or the deputy named while the head is away."""
+    from feedback.plugins.accountability.services import assignee_for
+
+    return assignee_for(item)
+
+
+@hookimpl
+def feedback_item_may_answer(item, user):
+    from feedback.plugins.accountability.services import may_answer
+
+    return may_answer(item, user)
+
+
+@hookimpl
+def feedback_item_deadline(item, start, cause, days):
+    """N working days by the most specific rule, counted from the day of receipt."""
+    from feedback.plugins.accountability.services import compute_deadline
+
+    return compute_deadline(item, start, cause, days)
+
+
+@hookimpl
+def feedback_item_status_changed(item, old, new, actor, action, event):
+    if action == "respond":
+        from feedback.plugins.accountability.services import record_answer
+
+        record_answer(item)
+
+
+@hookimpl
+def feedback_calendar_changed(day, working, actor):
+    from feedback.plugins.accountability.services import recompute_open_deadlines
+
+    recompute_open_deadlines(actor)
+
+
+@hookimpl
+def feedback_tick(now):
+    from feedback.plugins.accountability.services import tick
+
+    return tick(now)
+
+
+@hookimpl
+def feedback_template_slot(name, context):
+    if name == "staff.menu":
+        from flask import url_for
+        from flask_babel import gettext as _
+        from markupsafe import Markup, escape
+
+        return Markup('<li><a href="%s">%s</a></li>') % (url_for("accountability.inbox"), escape(_("My inbox")))
+    if name == "admin.menu":
+        from flask import url_for
+        from flask_babel import gettext as _
+        from markupsafe import Markup, escape
+
+        return Markup('<a href="%s">%s</a>') % (url_for("accountability.rules"), escape(_("Deadlines")))
+    if name == "item.after_status":
+        from flask import render_template
+
+        from feedback.plugins.accountability.views import letters_in
+
+        letters = letters_in(context["item"])
+        if letters:
+            from markupsafe import Markup
+
+            return Markup(render_template("accountability/_letters.html", letters=letters,
+                                          item=context["item"], filer=context.get("filer", False)))
+    return None

@@ -1,0 +1,199 @@
+"""The head's inbox, delegation, deadline rules, and the apology letters' PDF."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from feedback.auth.models import User
+from feedback.auth.views import roles_required
+from feedback.extensions import db
+from feedback.forms import Form, choices
+from feedback.items.models import KINDS, TOPICS, Item
+from feedback.items.services import find_item, units_in_scope
+from feedback.items.states import OPEN_STATUSES
+from feedback.plugins.accountability.models import ApologyLetter, DeadlineRule, Delegation
+from feedback.plugins.accountability.services import local_deadline
+from feedback.procedures.models import Procedure
+from feedback.timeutil import local_today, utcnow
+from feedback.workdays import Calendar
+
+bp = Blueprint("accountability", __name__, template_folder="templates")
+
+
+def letters_in(item: Item) -> list[dict]:
+    """The letters issued for an item, from its (already loaded) event log."""
+    return [event.data for event in item.events if event.action == "apology_issued"]
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+@bp.route("/staff/inbox")
+@login_required
+def inbox():
+    scope = units_in_scope(current_user)
+    query = select(Item).where(Item.status.in_(OPEN_STATUSES))
+    if scope is not None:
+        query = query.where((Item.assignee_id == current_user.id) | Item.unit_id.in_(scope))
+    items = db.session.scalars(query.order_by(Item.due_at.asc().nulls_last(), Item.id)).all()
+    now = utcnow()
+    today_end = local_deadline(local_today())
+    soon_end = local_deadline(Calendar.load().add_working_days(local_today(), current_app.config[
+        "REMINDER_WORKING_DAYS_BEFORE"])[0])
+    drafts = [item for item in items if item.pending_draft is not None]
+    sections = [
+        ("overdue", _("Overdue"), [i for i in items if i.due_at and i.due_at < now]),
+        ("today", _("Due today"), [i for i in items if i.due_at and now <= i.due_at <= today_end]),
+        ("soon", _("Due soon"), [i for i in items if i.due_at and today_end < i.due_at <= soon_end]),
+        ("approval", _("Drafts waiting for approval"), drafts),
+        ("later", _("Later"), [i for i in items if not i.due_at or i.due_at > soon_end]),
+    ]
+    return render_template("accountability/inbox.html", sections=sections)
+
+
+# --- delegation -----------------------------------------------------------------------------
+
+
+class DelegationForm(Form):
+    delegate = SelectField(_l("Deputy"), choices=[], validate_choice=False)
+    starts_on = DateField(_l("From"), validators=[InputRequired(_l("Enter a date."))])
+    ends_on = DateField(_l("Until"), validators=[InputRequired(_l("Enter a date."))])
+    reason = StringField(_l("Reason (e.g. business trip)"), validators=[Length(max=255)])
+
+
+@bp.route("/staff/delegation", methods=["GET", "POST"])
+@roles_required("head", "admin")
+def delegation():
+    unit = current_user.unit
+    if unit is None or (unit.head_id != current_user.id and not current_user.is_admin):
+        abort(403)
+    form = DelegationForm()
+    officers = db.session.scalars(select(User).where(User.unit_id == unit.id, User.id != current_user.id,
+                                                     User.active.is_(True)).order_by(User.name)).all()
+    form.delegate.choices = choices([(str(u.id), u.name or u.email) for u in officers])
+    status = 200
+    if form.validate_on_submit():
+        delegate = next((u for u in officers if str(u.id) == form.delegate.data), None)
+        if delegate is None:
+            form.delegate.errors = [_("Choose a member of your unit.")]
+        elif form.ends_on.data < form.starts_on.data:
+            form.ends_on.errors = [_("The end date is before the start date.")]
+        elif form.ends_on.data < local_today():
+            form.ends_on.errors = [_("The end date is in the past.")]
+        else:
+            db.session.add(Delegation(unit_id=unit.id, delegate_id=delegate.id, starts_on=form.starts_on.data,
+                                      ends_on=form.ends_on.data, reason=form.reason.data or "",
+                                      created_by_id=current_user.id))
+            db.session.commit()
+            flash(_("%(name)s receives the unit's items and may publish answers from %(start)s to %(end)s.",
+                    name=delegate.name or delegate.email, start=form.starts_on.data.strftime("%d/%m/%Y"),
+                    end=form.ends_on.data.strftime("%d/%m/%Y")), "success")
+            return redirect(url_for("accountability.delegation"))
+        status = 422
+    elif form.errors:
+        status = 422
+    current = db.session.scalars(select(Delegation).where(Delegation.unit_id == unit.id,
+                                                          Delegation.ends_on >= local_today())
+                                 .order_by(Delegation.starts_on)).all()
+    return render_template("accountability/delegation.html", form=form, unit=unit, delegations=current), status
+
+
+# --- deadline rules -------------------------------------------------------------------------
+
+
+class RuleForm(Form):
+    kind = SelectField(_l("Kind"), choices=[], validate_choice=False)
+    topic = SelectField(_l("Topic"), choices=[], validate_choice=False)
+    procedure = StringField(_l("Procedure code (optional)"), validators=[Length(max=64)])
+    days = IntegerField(_l("Working days"), validators=[InputRequired(_l("Enter a whole number of days.")),
+                                                        NumberRange(min=1, max=90, message=_l("Enter 1 to 90."))])
+    legal_basis = TextAreaField(_l("Legal basis"), validators=[DataRequired(_l("Name the legal basis of the rule.")),
+                                                              Length(max=1000)], render_kw={"rows": 2})
+
+
+@bp.route("/admin/deadlines", methods=["GET", "POST"])
+@roles_required("admin")
+def rules():
+    form = RuleForm()
+    form.kind.choices = choices([("", _("Any kind"))] + list(KINDS.items()))
+    form.topic.choices = choices([("", _("Any topic"))] + list(TOPICS.items()))
+    status = 200
+    if form.validate_on_submit():
+        procedure = None
+        if form.procedure.data.strip():
+            procedure = db.session.scalar(select(Procedure).where(Procedure.code == form.procedure.data.strip()))
+            if procedure is None:
+                form.procedure.errors = [_("No procedure has this code.")]
+        clash = db.session.scalar(select(DeadlineRule.id).where(
+            _same(DeadlineRule.kind, form.kind.data or None), _same(DeadlineRule.topic, form.topic.data or None),
+            _same(DeadlineRule.procedure_id, procedure.id if procedure else None)))
+        if clash is not None:
+            form.days.errors = [_("A rule for the same kind, topic and procedure exists: delete it first.")]
+        if not form.errors:
+            db.session.add(DeadlineRule(kind=form.kind.data or None, topic=form.topic.data or None,
+                                        procedure=procedure, days=form.days.data, legal_basis=form.legal_basis.data))
+            db.session.commit()
+            flash(_("The rule was saved. It applies to items assigned from now on."), "success")
+            return redirect(url_for("accountability.rules"))
+        status = 422
+    elif form.errors:
+        status = 422
+    rows = db.session.scalars(select(DeadlineRule).order_by(DeadlineRule.id)).all()
+    return render_template("accountability/rules.html", form=form, rules=rows,
+                           defaults=current_app.config["DEADLINE_DAYS"],
+                           default_basis=current_app.config["DEADLINE_LEGAL_BASIS"]), status
+
+
+def _same(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+@bp.route("/admin/deadlines/<int:rule_id>/delete", methods=["POST"])
+@roles_required("admin")
+def delete_rule(rule_id: int):
+    rule = db.session.get(DeadlineRule, rule_id) or abort(404)
+    db.session.delete(rule)
+    db.session.commit()
+    flash(_("The rule was deleted."), "success")
+    return redirect(url_for("accountability.rules"))
+
+
+# --- letters --------------------------------------------------------------------------------
+
+
+def _pdf(letter: ApologyLetter):
+    response = current_app.response_class(letter.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{letter.item.code}-xin-loi-{letter.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/staff/letters/<int:letter_id>.pdf")
+@login_required
+def staff_letter(letter_id: int):
+    from feedback.items.services import can_handle
+
+    letter = db.session.get(ApologyLetter, letter_id) or abort(404)
+    if not can_handle(current_user, letter.item):
+        abort(403)
+    return _pdf(letter)
+
+
+@bp.route("/track/<code>/letters/<int:letter_id>.pdf")
+def filer_letter(code: str, letter_id: int):
+    from feedback.items.views import ACCESS_SESSION_KEY
+
+    item = find_item(code)
+    letter = db.session.get(ApologyLetter, letter_id)
+    if item.code not in session.get(ACCESS_SESSION_KEY, []) or letter is None or letter.item_id != item.id:
+        abort(404 if letter is None or letter.item_id != item.id else 403)
+    return _pdf(letter)
+
+

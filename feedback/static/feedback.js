@@ -1,0 +1,42 @@
+/* Progressive enhancement only: every page works without this file. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Filing: when the unit changes, load its procedures from the public API.
+  document.querySelectorAll("form[data-procedures-url]").forEach(function (form) {
+    var unit = form.querySelector("select[name=unit]");
+    var procedure = form.querySelector("select[name=procedure]");
+    if (!unit || !procedure) { return; }
+    var blank = procedure.options.length ? procedure.options[0].text : "";
+    unit.addEventListener("change", function () {
+      procedure.length = 0;
+      procedure.add(new Option(blank, ""));
+      if (!unit.value) { return; }
+      var url = form.getAttribute("data-procedures-url") + "?limit=200&unit=" + encodeURIComponent(unit.value);
+      fetch(url, { headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+        .then(function (page) {
+          page.items.forEach(function (p) { procedure.add(new Option(p.name, p.code)); });
+        })
+        .catch(function () { /* the no-JS button still works */ });
+    });
+  });
+
+  // Kiosk: an on-screen keypad of the characters a tracking code can hold.
+  document.querySelectorAll(".keypad[data-target]").forEach(function (pad) {
+    var input = document.getElementById(pad.getAttribute("data-target"));
+    if (!input) { return; }
+    pad.removeAttribute("aria-hidden");
+    "0123456789ABCDEFGHJKMNPQRSTVWXYZ-".split("").concat(["⌫"]).forEach(function (key) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = key;
+      button.addEventListener("click", function () {
+        input.value = key === "⌫" ? input.value.slice(0, -1) : input.value + key;
+        input.focus();
+      });
+      pad.appendChild(button);
+    });
+  });
+})();

@@ -1,0 +1,115 @@
+"""Helpers and fixtures for the items tests: filings, files of each kind, tokens, counts."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback.auth.models import User
+from feedback.extensions import db as _db
+from feedback.items import services
+from feedback.items.models import Item
+
+from ..conftest import PASSWORD
+
+BODY = "Hồ sơ đăng ký khai sinh của con tôi nộp ngày 3/3 đã quá hạn ba tuần mà chưa có kết quả."
+TITLE = "Hồ sơ khai sinh bị trễ hạn"
+PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
+       b"endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x00\x01\x01\x01\x00\x18\xdd\x8d\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
+SUBMISSION = re.compile(r'name="submission" type="hidden" value="([^"]+)"')
+
+
+def docx() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                                                'package/2006/content-types"/>')
+        archive.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats'
+                                              '.org/wordprocessingml/2006/main"/>')
+    return buffer.getvalue()
+
+
+def filing(**overrides) -> services.Filing:
+    values = {"kind": "complaint", "topic": "procedure", "unit": "P.STP", "title": TITLE, "body": BODY}
+    values.update(overrides)
+    return services.Filing(**values)
+
+
+def form_data(**overrides) -> dict:
+    """What the public filing form sends (without the one-time token)."""
+    data = {"kind": "complaint", "topic": "procedure", "unit": "P.STP", "procedure": "", "title": TITLE, "body": BODY,
+            "name": "", "phone": "", "email": "", "address": "", "website": ""}
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def submission_token(client, url: str = "/file") -> str:
+    page = client.get(url)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    found = SUBMISSION.search(page.get_data(as_text=True))
+    assert found, "the filing form carries a one-time submission token"
+    return found.group(1)
+
+
+def post_form(client, url: str = "/file", files=(), token: str | None = None, **overrides):
+    data = form_data(**overrides)
+    data["submission"] = token or submission_token(client, url)
+    if files:
+        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def count(app, model=Item, *where) -> int:
+    with app.app_context():
+        query = select(func.count()).select_from(model)
+        for condition in where:
+            query = query.where(condition)
+        return _db.session.scalar(query)
+
+
+def user(email: str) -> User:
+    return _db.session.scalar(select(User).where(User.email == email))
+
+
+def item_by_code(code: str) -> Item:
+    return _db.session.scalar(select(Item).where(Item.code == code))
+
+
+def file_now(app, **overrides) -> tuple[str, str]:
+    """File an item through the service and commit; returns (code, access key)."""
+    with app.app_context():
+        actor = overrides.pop("actor", None)
+        item, key, _created = services.file_item(filing(**overrides), actor=user(actor) if actor else None)
+        _db.session.commit()
+        return item.code, key
+
+
+def token_for(client, email: str = "admin@example.vn") -> str:
+    response = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["token"]
+
+
+def bearer(client, email: str = "admin@example.vn") -> dict:
+    return {"Authorization": f"Bearer {token_for(client, email)}"}
+
+
+@pytest.fixture
+def procedures(app, staff):
+    """One procedure of P.STP and one of P.XA."""
+    from feedback.procedures.services import save_procedure
+    from feedback.units.services import get_unit
+
+    with app.app_context():
+        save_procedure(None, code="1.001193.000.00.00.H46", name="Đăng ký khai sinh", field="Hộ tịch",
+                       unit=get_unit("P.STP"), processing_days=3, fee=None, online_level=4, postal_return=False)
+        save_procedure(None, code="2.000986.000.00.00.H46", name="Chứng thực bản sao", field="Chứng thực",
+                       unit=get_unit("P.XA"), processing_days=1, fee=2000, online_level=3, postal_return=False)
+        _db.session.commit()
+    return {"dept": "1.001193.000.00.00.H46", "commune": "2.000986.000.00.00.H46"}
