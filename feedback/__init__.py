@@ -86,11 +86,26 @@ def _tune_sqlite(engine) -> None:
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
+        # SQLAlchemy, not the driver, opens transactions (see on_begin).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        # A deferred transaction that reads and then writes fails at once with "database is
+        # locked" when another writer got there first; taking the write lock at the start makes
+        # concurrent writers wait their turn (busy_timeout) instead. Public pages that only read
+        # (GET, HEAD) keep deferred transactions, so they never queue behind writers (WAL); staff
+        # pages may write on GET (the log of who viewed personal data), so they take the lock.
+        from flask import has_request_context, request
+
+        reading = (has_request_context() and request.method in ("GET", "HEAD")
+                   and not request.path.startswith(("/staff/", "/admin/")))
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def configure_plugins(app: Flask) -> None:

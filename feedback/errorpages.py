@@ -92,10 +92,22 @@ def _by_field(messages) -> dict:
     fields = {}
     for location, group in messages.items():
         if isinstance(group, dict):
-            fields.update(group)
+            fields.update(_dotted(group))
         else:
             fields["body" if location in ("json", "form") else location] = group
     return fields
+
+
+def _dotted(messages: dict, prefix: str = "") -> dict:
+    """{"contact": {"phone": [...]}} becomes {"contact.phone": [...]}, as the services name fields."""
+    flat = {}
+    for name, value in messages.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_dotted(value, key + "."))
+        else:
+            flat[key] = value
+    return flat
 
 
 def _translate(fields):

@@ -226,7 +226,8 @@ def feedback_item_reminded(item, recipient, kind):
 
     :param item: the open :class:`feedback.items.models.Item`.
     :param recipient: the :class:`feedback.auth.models.User` to remind.
-    :param kind: ``"due_soon_assignee"`` or ``"due_soon_head"``.
+    :param kind: ``"due_soon_assignee"`` (a few working days before) or ``"due_today_head"``
+        (on the day the item is due).
 
     Called once per item, deadline and kind, by the accountability plugin's tick. A
     notification plugin writes the message to its outbox here. Must not do slow I/O.

@@ -8,6 +8,7 @@ Vietnamese on purpose: the public text is one text, whatever the reader's langua
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from feedback.text import fold
 
@@ -21,7 +22,7 @@ LABELS = {
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Vietnamese phone numbers, written with spaces, dots or dashes, with 0, 84 or +84 in front.
-_PHONE = re.compile(r"(?<![\w+.])(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d|\.\d)")
+_PHONE = re.compile(r"(?<![\w+.])(?:\(0\d{2,3}\)[\s.\-]?\d(?:[\s.\-]?\d){5,7}|(?:\+?84|0)(?:[\s.\-]?\d){8,10})(?!\d|\.\d)")
 _ID = re.compile(r"(?<![\d.])(?:\d{12}|\d{9})(?![\d]|\.\d)")
 
 
@@ -29,6 +30,9 @@ def mask(text: str | None, names: list[str] | tuple[str, ...] = ()) -> str:
     """``text`` with contact data, identity numbers and the given names/addresses masked."""
     if not text:
         return ""
+    # One form for every accented letter, so that "ễ" typed as e + two marks is found too.
+    text = unicodedata.normalize("NFC", text)
+    names = [(unicodedata.normalize("NFC", value or ""), label) for value, label in names]
     text = _EMAIL.sub(LABELS["email"], text)
     text = _PHONE.sub(LABELS["phone"], text)
     text = _ID.sub(LABELS["id"], text)

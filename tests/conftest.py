@@ -143,14 +143,21 @@ def _empty(db):
     """Delete every row so the next test starts from the migrated, empty schema."""
     db.session.remove()
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-            conn.execute(text("PRAGMA foreign_keys=ON"))
+        return
+    # SQLite: foreign keys can only be switched off outside a transaction (autocommit driver).
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+    finally:
+        raw.close()
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, event
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from feedback.extensions import db
+from feedback.text import fold
 from feedback.timeutil import UTCDateTime, utcnow
 
 KINDS = {"complaint": _l("Complaint"), "petition": _l("Petition")}
@@ -62,6 +63,8 @@ class Item(db.Model):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     original_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     access_key_hash: Mapped[str] = mapped_column(String(64))
+    # Code and title folded for the staff search (feedback.text.fold); kept up to date on save.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     unit = relationship("Unit", foreign_keys=[unit_id])
     procedure = relationship("Procedure")
@@ -214,6 +217,12 @@ class Submission(db.Model):
     item = relationship("Item")
 
 
+@event.listens_for(Item, "before_insert")
+@event.listens_for(Item, "before_update")
+def _fold_for_search(_mapper, _connection, item: Item) -> None:
+    item.search_text = fold(f"{item.code} {item.title}")
+
+
 class AppendOnly(Exception):
     pass
 
@@ -222,3 +231,11 @@ class AppendOnly(Exception):
 @event.listens_for(ItemEvent, "before_delete")
 def _refuse_changes(_mapper, _connection, target) -> None:
     raise AppendOnly(f"the event log is append-only (event {target.id})")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state) -> None:
+    """Bulk UPDATE and DELETE statements bypass the mapper events: refuse them on the log too."""
+    if (state.is_update or state.is_delete) and any(
+            getattr(mapper, "class_", None) is ItemEvent for mapper in state.all_mappers):
+        raise AppendOnly("the event log is append-only")

@@ -31,6 +31,7 @@ from feedback.items.states import FINAL_STATUSES, OPEN_STATUSES, check_move
 from feedback.plugins import fire_event, hook
 from feedback.procedures.models import Procedure
 from feedback.redaction import mask
+from feedback.text import fold
 from feedback.timeutil import LOCAL_TZ, utcnow
 from feedback.units.models import Unit
 
@@ -321,6 +322,8 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
     action = check_move(item.status, action_name)
     if actor is None and action.staff_only:
         raise Forbidden(_("Only staff can do this."))
+    if actor is not None and action.filer_only:
+        raise Forbidden(_("Only the filer can do this."))
     if actor is not None and not can_handle(actor, item):
         raise Forbidden(_("This item belongs to another unit."))
     reason = (reason or "").strip()
@@ -340,8 +343,9 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
     if new in FINAL_STATUSES and item.closed_at is None:
         item.closed_at = utcnow()
     db.session.flush()
-    event = log(item, data.pop("_action", action_name), actor=actor, actor_kind="staff" if actor else "citizen",
-                from_status=old, to_status=new, reason=reason, public=action_name not in ("note", "draft"), data=data)
+    logged = data.pop("_action", action_name)
+    event = log(item, logged, actor=actor, actor_kind="staff" if actor else "citizen",
+                from_status=old, to_status=new, reason=reason, public=logged not in ("note", "draft"), data=data)
     if action_name not in ("note", "draft") and event.action != "draft":
         fire_event("feedback_item_status_changed", item=item, old=old, new=new, actor=actor, action=event.action,
                    event=event)
@@ -615,7 +619,8 @@ def list_items(user: User, filters: ItemFilters, cursor: str | None = None, limi
         query = query.where(Item.received_at < _local_midnight(filters.received_to + dt.timedelta(days=1)))
     if filters.q:
         code = codes.normalise(filters.q)
-        query = query.where(or_(Item.code == code, func.lower(Item.title).contains(filters.q.lower(), autoescape=True)))
+        words = [Item.search_text.contains(word, autoescape=True) for word in fold(filters.q).split()[:10]]
+        query = query.where(or_(Item.code == code, and_(*words)) if words else Item.code == code)
 
     # Keyset pagination: (sort value, id) of the last row; items without a deadline sort last.
     far = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)

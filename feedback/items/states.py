@@ -35,6 +35,7 @@ class Action:
     target: str | None
     needs_reason: bool = False
     staff_only: bool = True
+    filer_only: bool = False
 
 
 ACTIONS = {action.name: action for action in (
@@ -50,7 +51,8 @@ ACTIONS = {action.name: action for action in (
     Action("reject", _l("Reject as not admissible"), ("received", "assigned", "in_progress"), "rejected",
            needs_reason=True),
     Action("merge", _l("Merge into the original item"), ("received", "assigned", "in_progress"), "merged"),
-    Action("withdraw", _l("Withdraw"), ("received", "assigned", "in_progress"), "withdrawn", staff_only=False),
+    Action("withdraw", _l("Withdraw"), ("received", "assigned", "in_progress"), "withdrawn", staff_only=False,
+           filer_only=True),
     Action("note", _l("Add an internal note"), tuple(STATUSES), None, needs_reason=True),
 )}
 

@@ -98,7 +98,7 @@ def file():
         db.session.rollback()
         apply_errors(form, exc)
         return render_template("items/file.html", form=form, kiosk=kiosk), exc.status
-    session.setdefault(RECEIPT_SESSION_KEY, {})[item.code] = access_key
+    session.setdefault(RECEIPT_SESSION_KEY, {})[item.code] = {"key": access_key, "kiosk": kiosk}
     session.modified = True
     return redirect(url_for("items.receipt", code=item.code))
 
@@ -106,11 +106,16 @@ def file():
 @bp.route("/receipt/<code>")
 def receipt(code: str):
     item = services.find_item(code)
-    access_key = session.get(RECEIPT_SESSION_KEY, {}).get(item.code)
-    if access_key is None:
+    entry = session.get(RECEIPT_SESSION_KEY, {}).get(item.code)
+    if entry is None:
         return redirect(url_for("items.track", code=item.code))
-    _grant_access(item)
-    return render_template("items/receipt.html", item=item, access_key=access_key)
+    if entry["kiosk"]:
+        # A kiosk's browser is shared: the receipt is shown once and nothing stays behind.
+        session[RECEIPT_SESSION_KEY].pop(item.code)
+        session.modified = True
+    else:
+        _grant_access(item)
+    return render_template("items/receipt.html", item=item, access_key=entry["key"], kiosk=entry["kiosk"])
 
 
 # --- look-up --------------------------------------------------------------------------------

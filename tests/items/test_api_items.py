@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from feedback.items import codes
-from feedback.items.models import Item, ItemContact, ItemEvent, Submission
+from feedback.items.models import ItemContact, ItemEvent, Submission
 from feedback.timeutil import utcnow
 
 from .conftest import BODY, TITLE, bearer, count, file_now, item_by_code
@@ -137,8 +137,6 @@ def test_missing_fields_are_named(app, client, staff):
     assert count(app) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: errorpages._by_field keeps marshmallow's nested errors "
-                                       "({'contact': {'phone': ...}}) instead of naming them 'contact.phone'")
 def test_schema_errors_in_the_contact_are_named_like_service_errors(app, client, staff):
     fields = assert_error(client.post(URL, json=payload(contact={"phone": "0" * 31})), 422, "invalid")
     assert "contact.phone" in fields
@@ -328,8 +326,6 @@ def test_an_illegal_transition_is_a_conflict(app, client, staff, action):
         assert item.status == "assigned" and len(item.events) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: staff can 'withdraw' an item through the API (the page hides it, the "
-                                       "API documentation leaves it out), recording 'Withdrawn by the filer'")
 def test_staff_cannot_withdraw_an_item_on_the_filers_behalf(app, client, staff):
     code = file_now(app)[0]
     response = client.post(f"{URL}/{code}/transitions", json={"action": "withdraw"}, headers=bearer(client))

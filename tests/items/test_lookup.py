@@ -244,3 +244,14 @@ def test_private_events_stay_off_the_public_timeline(app, client, opened):
         actions = db.session.scalars(select(ItemEvent.action).where(ItemEvent.public.is_(False))).all()
     assert "information_added" in actions
     assert "Thông tin riêng" not in client.get("/kiosk", query_string={"code": code}).get_data(as_text=True)
+
+
+def test_the_next_person_at_a_kiosk_cannot_open_the_previous_filers_item(app, client, staff):
+    from .conftest import post_form, submission_token
+
+    token = submission_token(client, "/file?channel=kiosk")
+    response = post_form(client, url="/file?channel=kiosk", token=token, name=NAME, phone=PHONE, consent="y")
+    code = response.headers["Location"].rsplit("/", 1)[-1]
+    assert client.get(response.headers["Location"]).status_code == 200  # the filer reads the receipt
+    client.get("/kiosk")  # the screen goes back to the look-up page; the next person comes
+    assert client.get(f"/track/{code}/private").status_code == 403

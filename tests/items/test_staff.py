@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.items.models import Item, ItemEvent
+from feedback.items import codes
+from feedback.items.models import ItemEvent
 from feedback.timeutil import LOCAL_TZ, utcnow
 
 from .conftest import BODY, TITLE, count, file_now, form_data, item_by_code, submission_token
@@ -73,10 +74,16 @@ def test_staff_record_an_item_with_its_channel_and_date_of_receipt(app, officer)
         assert item.contact.phone == "0912345678" and item.contact.consent is False
         assert item.status == "assigned" and item.assignee.email == "head@example.vn"
         filed = item.events[0]
-        assert (filed.action, filed.actor.email, filed.data) == ("filed", "officer@example.vn", {"channel": "in_person"})
-    # The page tells the officer the filer's access key.
+        assert (filed.action, filed.actor.email) == ("filed", "officer@example.vn")
+        assert filed.data == {"channel": "in_person"}
+    # The next page tells the officer the filer's access key, once.
     page = officer.get(f"/staff/items/{code}").get_data(as_text=True)
-    assert code in page
+    with app.app_context():
+        key_hash = item_by_code(code).access_key_hash
+    words = re.findall(r"\b[0-9A-Z]{10}\b", page)
+    assert any(codes.digest(word) == key_hash for word in words)
+    again = officer.get(f"/staff/items/{code}").get_data(as_text=True)
+    assert not any(codes.digest(word) == key_hash for word in re.findall(r"\b[0-9A-Z]{10}\b", again))
 
 
 def test_without_a_date_of_receipt_it_is_now(app, officer):
@@ -114,18 +121,18 @@ def test_staff_entry_refuses_bad_input_at_the_field(app, officer):
 
 
 def file_at(app, received_at, **overrides) -> str:
+    code, _key = file_now(app, **overrides)
     with app.app_context():
-        code, _key = file_now(app, **overrides)
-        item = item_by_code(code)
-        item.received_at = received_at
+        item_by_code(code).received_at = received_at
         db.session.commit()
-        return code
+    return code
 
 
 def test_the_list_filters(app, admin, procedures):
     base = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.timezone.utc)
     dept = file_at(app, base, procedure=procedures["dept"])
-    petition = file_at(app, base + dt.timedelta(days=1), kind="petition", topic="regulation", title="Đề nghị bỏ bớt giấy tờ")
+    petition = file_at(app, base + dt.timedelta(days=1), kind="petition", topic="regulation",
+                       title="Đề nghị bỏ bớt giấy tờ")
     commune = file_at(app, base + dt.timedelta(days=2), unit="P.XA", channel="kiosk")
     queue = file_at(app, base + dt.timedelta(days=3), unit="")
     everything = {dept, petition, commune, queue}
@@ -162,6 +169,14 @@ def test_the_list_filters(app, admin, procedures):
     assert codes_on(page) == [queue, commune, petition, dept]
 
 
+@pytest.mark.parametrize("typed", ["đề nghị", "ĐỀ NGHỊ", "Giấy Tờ"])
+def test_searching_titles_ignores_case_in_vietnamese(app, admin, staff, typed):
+    wanted = file_now(app, title="Đề nghị bỏ bớt giấy tờ")[0]
+    file_now(app, title="Hồ sơ bị trễ hạn")
+    page = admin.get("/staff/items", query_string={"q": typed}).get_data(as_text=True)
+    assert codes_on(page) == [wanted]
+
+
 def test_dates_are_local_days(app, admin, staff):
     # 23:30 in Hà Nội on 10 March is 16:30 UTC.
     late_evening = file_at(app, dt.datetime(2026, 3, 10, 16, 30, tzinfo=dt.timezone.utc))
@@ -179,15 +194,15 @@ def test_keyset_pagination_walks_every_item_once(make_app, staff, sort):
     client.post("/login", data={"email": "admin@example.vn", "password": "correct horse battery"})
     base = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.timezone.utc)
     expected = []
-    with small.app_context():
-        for index in range(8):
-            # Pairs of items share a date of receipt, so that the id breaks ties.
-            received = base + dt.timedelta(hours=index // 2)
-            code = file_at(small, received, unit="P.XA")
+    for index in range(8):
+        # Pairs of items share a date of receipt, so that the id breaks ties.
+        code = file_now(small, unit="P.XA")[0]
+        with small.app_context():
             item = item_by_code(code)
+            item.received_at = base + dt.timedelta(hours=index // 2)
             item.due_at = None if index % 3 == 0 else base + dt.timedelta(days=10 - index // 2)
-            db.session.commit()
             expected.append((item.received_at, item.due_at, item.id, code))
+            db.session.commit()
     far = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
     if sort == "received_desc":
         expected.sort(key=lambda row: (row[0], row[2]), reverse=True)
@@ -224,16 +239,26 @@ def test_the_next_page_keeps_the_filters(make_app, staff):
     assert NEXT.search(second) is None
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "WyIyMDI2LTAxLTAxIiwgMV0.forged", ""])
-def test_a_tampered_cursor_is_refused(app, admin, cursor):
-    file_now(app)
+def signed_elsewhere() -> str:
     from itsdangerous import URLSafeSerializer
 
-    forged = URLSafeSerializer("another secret", salt="items-cursor").dumps(["2026-01-01T00:00:00+00:00", 1])
-    for value in (cursor or forged, ):
-        response = admin.get("/staff/items", query_string={"cursor": value})
-        assert response.status_code == 422
-        assert codes_on(response.get_data(as_text=True)) == []
+    return URLSafeSerializer("another secret", salt="items-cursor").dumps(["2026-01-01T00:00:00+00:00", 1])
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "WyIyMDI2LTAxLTAxIiwgMV0.forged", signed_elsewhere()])
+def test_a_tampered_cursor_is_refused(make_app, staff, cursor):
+    small = make_app(PAGE_SIZE=1)
+    client = small.test_client()
+    client.post("/login", data={"email": "admin@example.vn", "password": "correct horse battery"})
+    file_now(small)
+    file_now(small)
+    genuine = NEXT.search(client.get("/staff/items").get_data(as_text=True)).group(1).replace("&amp;", "&")
+    assert client.get(genuine).status_code == 200
+    response = client.get("/staff/items", query_string={"cursor": cursor})
+    assert response.status_code == 422
+    assert codes_on(response.get_data(as_text=True)) == []
+    tampered = genuine[:-3] + ("AAA" if not genuine.endswith("AAA") else "BBB")
+    assert client.get(tampered).status_code == 422
 
 
 def test_a_well_signed_cursor_with_a_bad_value_is_refused(app, admin):
@@ -310,19 +335,18 @@ def test_an_officer_cannot_see_or_act_on_items_of_another_unit(app, officer):
     assert codes_on(officer.get("/staff/items", query_string={"unit": "none"}).get_data(as_text=True)) == []
     with app.app_context():
         assert item_by_code(commune).status == "received" and item_by_code(queue).status == "received"
-        assert db.session.scalar(select(ItemEvent.id).where(ItemEvent.action.in_(("note", "assign", "viewed_personal_data")),
-                                                            ItemEvent.item_id != item_by_code(mine).id)) is None
+        touched = select(ItemEvent.id).where(ItemEvent.action.in_(("note", "assign", "viewed_personal_data")),
+                                             ItemEvent.item_id != item_by_code(mine).id)
+        assert db.session.scalar(touched) is None
 
 
 def test_the_administrator_sees_every_unit_and_the_reception_queue(app, admin):
-    codes = {file_now(app, unit="P.XA")[0], file_now(app, unit="")[0], file_now(app)[0]}
-    assert set(codes_on(admin.get("/staff/items").get_data(as_text=True))) == codes
-    for code in codes:
+    filed = {file_now(app, unit="P.XA")[0], file_now(app, unit="")[0], file_now(app)[0]}
+    assert set(codes_on(admin.get("/staff/items").get_data(as_text=True))) == filed
+    for code in filed:
         assert admin.get(f"/staff/items/{code}").status_code == 200
 
 
 def test_an_unknown_code_in_the_staff_pages_is_not_found(admin, staff):
-    from feedback.items import codes
-
     assert admin.get(f"/staff/items/{codes.new_code('complaint', 2026)}").status_code == 404
     assert admin.get("/staff/items/NOT-A-CODE").status_code == 404

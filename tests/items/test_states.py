@@ -229,8 +229,6 @@ def test_an_officers_answer_is_a_draft_and_the_head_publishes_it(db, staff):
     assert response.author.email == "officer@example.vn" and item.responded_at == response.published_at
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: services.transition logs an officer's 'respond' (turned into a "
-                                       "draft) as a public event; public= should use the logged action")
 def test_an_officers_draft_stays_off_the_public_timeline(db, staff):
     item = new_item(db, "in_progress")
     services.transition(item, "respond", user("officer@example.vn"), body=ANSWER)
@@ -305,8 +303,6 @@ def test_an_item_with_events_cannot_be_deleted_either(db, staff):
     assert db.session.get(Item, item.id) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: the append-only guard is a mapper event only; ORM bulk "
-                                       "UPDATE/DELETE statements on item_events bypass it")
 @pytest.mark.parametrize("statement", ["update", "delete"])
 def test_bulk_statements_cannot_rewrite_the_event_log(db, staff, statement):
     new_item(db)

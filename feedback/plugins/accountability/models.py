@@ -64,7 +64,7 @@ class Notice(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # due_soon_assignee, due_soon_head, escalated
+    kind: Mapped[str] = mapped_column(String(32))  # due_soon_assignee, due_today_head, escalated
     due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))

@@ -85,6 +85,6 @@ def feedback_template_slot(name, context):
         if letters:
             from markupsafe import Markup
 
-            return Markup(render_template("accountability/_letters.html", letters=letters,
-                                          item=context["item"], filer=context.get("filer", False)))
+            return Markup(render_template("accountability/_letters.html", letters=letters, item=context["item"],
+                                          filer=context.get("filer", False), staff=context.get("staff", False)))
     return None

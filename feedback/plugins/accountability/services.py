@@ -76,6 +76,7 @@ def compute_deadline(item: Item, start: dt.datetime, cause: str, days: int | Non
     explanation = {
         "days": rule_days, "legal_basis": legal_basis, "cause": cause,
         "received_on": start.astimezone(LOCAL_TZ).date().isoformat(), "counted_from": counted_from.isoformat(),
+        "start_at": start.astimezone(dt.timezone.utc).isoformat(),
         "moved": moved, "closes_at": current_app.config["OFFICE_CLOSES_AT"],
         "days_off": [[d.isoformat(), name] for d, name in before + skipped],
     }
@@ -85,23 +86,25 @@ def compute_deadline(item: Item, start: dt.datetime, cause: str, days: int | Non
 def recompute_open_deadlines(actor) -> int:
     """After a change of the calendar: move the deadlines of open items, log each move."""
     calendar = Calendar.load()
-    moved = 0
+    recounted = 0
     for item in db.session.scalars(select(Item).where(Item.status.in_(OPEN_STATUSES), Item.due_at.is_not(None))):
         basis = dict(item.deadline_basis or {})
-        if "counted_from" not in basis:
+        if "start_at" not in basis:
             continue
-        counted_from = dt.date.fromisoformat(basis["counted_from"])
+        # Count again from the moment of receipt: the day counting starts may have changed too.
+        counted_from, late_start, passed = counting_start(dt.datetime.fromisoformat(basis["start_at"]), calendar)
         due_day, skipped = calendar.add_working_days(counted_from, item.deadline_days)
         new_due = local_deadline(due_day)
         if new_due != item.due_at:
             before = item.due_at
             item.due_at = new_due
-            basis["days_off"] = [[d.isoformat(), name] for d, name in skipped]
+            basis.update(counted_from=counted_from.isoformat(), moved=late_start,
+                         days_off=[[d.isoformat(), name] for d, name in passed + skipped])
             item.deadline_basis = basis
             log(item, "deadline_recalculated", actor=actor, from_status=item.status, to_status=item.status,
                 data={"due_before": before.isoformat(), "due_after": new_due.isoformat()})
-            moved += 1
-    return moved
+            recounted += 1
+    return recounted
 
 
 # --- routing and delegation -----------------------------------------------------------------

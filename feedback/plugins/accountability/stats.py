@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
 
 from feedback.extensions import db
 from feedback.items.models import Item, ItemEvent
-from feedback.items.states import OPEN_STATUSES
 from feedback.plugins.accountability.models import Answer
 from feedback.timeutil import LOCAL_TZ, utcnow
 from feedback.units.models import Unit
@@ -26,13 +25,17 @@ def unit_stats(date_from: dt.date, date_to: dt.date) -> list[dict]:
     start, end = _bounds(date_from, date_to)
     now = min(utcnow(), end)
 
-    # Received: the unit an item was filed to, from the "filed" event of the log.
+    # Received: the first unit an item reached, from the log (the unit it was filed to, or the
+    # one reception assigned it to).
+    first_unit = select(
+        ItemEvent.item_id, ItemEvent.unit_id,
+        func.row_number().over(partition_by=ItemEvent.item_id, order_by=ItemEvent.id).label("rank"),
+    ).where(ItemEvent.action.in_(("filed", "assign")), ItemEvent.unit_id.is_not(None)).subquery()
     received = dict(db.session.execute(
-        select(ItemEvent.unit_id, func.count(ItemEvent.id))
-        .join(Item, Item.id == ItemEvent.item_id)
-        .where(ItemEvent.action == "filed", Item.received_at >= start, Item.received_at < end,
-               ItemEvent.unit_id.is_not(None))
-        .group_by(ItemEvent.unit_id)
+        select(first_unit.c.unit_id, func.count())
+        .join(Item, Item.id == first_unit.c.item_id)
+        .where(first_unit.c.rank == 1, Item.received_at >= start, Item.received_at < end)
+        .group_by(first_unit.c.unit_id)
     ).all())
 
     in_period = and_(Answer.answered_at >= start, Answer.answered_at < end)
@@ -51,9 +54,13 @@ def unit_stats(date_from: dt.date, date_to: dt.date) -> list[dict]:
         select(ranked.c.unit_id, func.min(ranked.c.working_days)).where(ranked.c.cd >= 0.9).group_by(ranked.c.unit_id)
     ).all())
 
+    # Open and overdue at the end of the period (or now, for a period not over yet): late by
+    # then, and neither answered nor closed by then.
     overdue = dict(db.session.execute(
         select(Item.unit_id, func.count(Item.id))
-        .where(Item.status.in_(OPEN_STATUSES), Item.due_at < now, Item.received_at < end, Item.unit_id.is_not(None))
+        .where(Item.due_at < now, Item.received_at < end, Item.unit_id.is_not(None),
+               or_(Item.responded_at.is_(None), Item.responded_at >= now),
+               or_(Item.closed_at.is_(None), Item.closed_at >= now))
         .group_by(Item.unit_id)
     ).all())
 
