@@ -18,6 +18,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     configure_settings(app, config)
     configure_extensions(app)
     configure_plugins(app)
+    configure_jobs(app)
     configure_templates(app)
     configure_errors(app)
     return app
@@ -121,6 +122,12 @@ def configure_plugins(app: Flask) -> None:
     from feedback import ratelimit
 
     ratelimit.init_app(app)
+
+
+def configure_jobs(app: Flask) -> None:
+    from feedback import jobs
+
+    jobs.init_app(app)
 
 
 def configure_templates(app: Flask) -> None:

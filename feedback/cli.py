@@ -54,8 +54,31 @@ def tick_command():
         click.echo(f"{name}: {summary}")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-off runs).")
+@click.option("--no-tick", is_flag=True, help="Do not schedule the periodic tick from this worker.")
+@with_appcontext
+def worker_command(burst, no_tick):
+    """Run an RQ worker (with RQ's scheduler, for retries) for FEEDBACK_REDIS_URL; it queues tick too."""
+    from rq import Worker
+
+    from feedback import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("FEEDBACK_REDIS_URL is not set: without Redis, jobs run inline and no worker "
+                                   "is needed.")
+    queue = jobs.queue()
+    stop = None if no_tick or burst else jobs.start_ticker(current_app._get_current_object(), queue)
+    try:
+        Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+    finally:
+        if stop is not None:
+            stop.set()
+
+
 @hookimpl
 def feedback_register_commands(cli, app):
     cli.add_command(plugins_command)
     cli.add_command(demo_command)
     cli.add_command(tick_command)
+    cli.add_command(worker_command)

@@ -257,3 +257,54 @@ def feedback_apology_issued(item, letter):
     Called once per lateness. A notification plugin sends it to the filer when there is a
     contact. Must not do slow I/O.
     """
+
+
+# ---------------------------------------------------------------------------------------------
+# Public views: what anyone may see of an item. Every implementation is called (a chain).
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def feedback_public_view(item, view):
+    """Tighten what the public sees of an item, by changing ``view`` in place.
+
+    :param item: the :class:`feedback.items.models.Item` shown. In lists (register pages, feeds,
+        downloads) its relationships are not loaded: read ``view``, not ``item.contact`` or
+        ``item.events``, or each row costs a query.
+    :param view: the dict about to be shown or sent, with no personal data in it: ``code``,
+        ``kind``, ``topic``, ``status``, ``unit`` and ``procedure`` (``{"code", "name"}`` or
+        ``None``), ``title`` and ``body`` (masked public texts, ``None`` when the filer did not
+        agree to publish), ``received_at``, ``due_at``, ``responded_at``, ``overdue``,
+        ``response`` (``{"body", "published_at", "unit", "head_title"}`` or ``None``) and, on
+        an item's own page, ``timeline`` (a list of public events). The register adds ``late``,
+        ``late_days``, ``extended``, ``transferred`` and ``rating``. Test a key before using it.
+    :return: ignored; change ``view`` in place (remove a key, set it to ``None``, mask more).
+
+    Not firstresult: every implementation is called, ``tryfirst`` ones first, and each sees the
+    changes of those before it, so that several plugins can each take something away. The
+    register plugin runs ``tryfirst`` and puts in the texts staff reviewed. Called by
+    :func:`feedback.items.services.public_view` (tracking page, kiosk, ``GET /api/v1/items/{code}``)
+    and for every row the register shows, feeds or exports. Must only remove or mask: never add
+    personal data, never query the database, never commit.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
+# Notifications.
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def feedback_notification_channels():
+    """Return the channels this plugin can send messages through.
+
+    :return: a list of objects with a ``name`` (``"email"``, ``"sms"``, or a new one) and a
+        ``send(message)`` method that delivers a
+        :class:`feedback.plugins.notify.models.OutboxMessage` or raises; the message's ``key``
+        must travel with every try (a header, a Message-ID) so that a receiver that honours it
+        delivers once.
+
+    Called by the notification plugin when it sends a message; the first plugin to offer a name
+    wins (plugins registered later are asked first), so a province can replace the SMS gateway.
+    ``send`` runs in a background job: it may do slow I/O, and must not commit.
+    """

@@ -16,6 +16,8 @@ SLOTS = frozenset({
     "admin.menu",
     "item.after_status",
     "staff.menu",
+    "layout.menu",
+    "home.cards",
 })
 
 

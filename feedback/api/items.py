@@ -28,6 +28,9 @@ class ContactIn(ma.Schema):
                              metadata={"description": "A Vietnamese number: 0912345678, +84912345678, 02438251234"})
     email = ma.fields.String(load_default="", validate=ma.validate.Length(max=255))
     address = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    notify = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(["sms", "email"])),
+                            load_default=lambda: ["sms", "email"],
+                            metadata={"description": "Channels the filer wants news on"})
 
 
 class ItemIn(ma.Schema):
@@ -89,6 +92,7 @@ class PublicItem(ma.Schema):
     unit = ma.fields.Nested(Named, allow_none=True)
     procedure = ma.fields.Nested(Named, allow_none=True)
     title = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed; personal data masked"})
+    body = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed; personal data masked"})
     received_at = ma.fields.DateTime(required=True)
     due_at = ma.fields.DateTime(allow_none=True)
     deadline_days = ma.fields.Integer(allow_none=True)
@@ -193,6 +197,7 @@ def create(body):
         kind=body["kind"], topic=body["topic"], unit=body["unit"], procedure=body["procedure"], title=body["title"],
         body=body["body"], consent=body["consent"], publish=body["publish"],
         channel=body.get("channel") or "api", received_at=body.get("received_at"),
+        notify_sms="sms" in contact.get("notify", ("sms",)), notify_email="email" in contact.get("notify", ("email",)),
         **{name: contact.get(name, "") for name in CONTACT_FIELDS},
     )
     key = request.headers.get("Idempotency-Key", "").strip()

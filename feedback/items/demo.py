@@ -54,7 +54,8 @@ def load_demo_items(province: Unit) -> int:
         kind, topic, title, body = STORIES[index % len(STORIES)]
         unit = units[index % len(units)]
         procedure = db.session.scalar(select(Procedure).where(Procedure.unit_id == unit.id).order_by(Procedure.code))
-        days_ago = rng.randint(1, 45)
+        # Answered items were mostly answered in time; the others are older, some late.
+        days_ago = rng.randint(1, 9) if index % 8 in (0, 1) else rng.randint(1, 45)
         received = now - dt.timedelta(days=days_ago, hours=rng.randint(0, 8))
         name = NAMES[index % len(NAMES)]
         anonymous = index % 5 == 4

@@ -29,6 +29,8 @@ class FilingForm(Form):
                         description=_l("To receive SMS about your item, and to open it with your phone number."))
     email = StringField(_l("E-mail"), validators=[Length(max=400)], render_kw={"inputmode": "email", "autocomplete": "email"})
     address = StringField(_l("Address (only if you want an answer by post)"), validators=[Length(max=1000)])
+    notify_sms = BooleanField(_l("Send me an SMS at each step"), default=True)
+    notify_email = BooleanField(_l("Send me an e-mail at each step"), default=True)
     consent = BooleanField(_l("I agree that the unit uses my name, phone number and e-mail only to handle this item and "
                               "to tell me about it; they are never published. I may see, correct or ask to delete them."))
     publish = BooleanField(_l("The title and text of my item may be published in the public register, after any "

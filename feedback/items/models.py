@@ -130,6 +130,10 @@ class ItemContact(db.Model):
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_text: Mapped[str] = mapped_column(Text, default="")
     consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The channels the filer wants news on, and the language to write to them in.
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
 
     item: Mapped[Item] = relationship(back_populates="contact")
 

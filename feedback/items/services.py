@@ -59,6 +59,8 @@ class Filing:
     address: str = ""
     consent: bool = False
     publish: bool = False
+    notify_sms: bool = True
+    notify_email: bool = True
     channel: str = "web"
     received_at: dt.datetime | None = None
     files: list[tuple[str, bytes]] = field(default_factory=list)
@@ -192,6 +194,7 @@ def file_item(filing: Filing, actor: User | None = None, token: str | None = Non
                 email=filing.email.strip().lower(), address=filing.address.strip(),
                 consent=filing.consent, consent_text=consent_text() if filing.consent else "",
                 consent_at=now if filing.consent else None,
+                notify_sms=filing.notify_sms, notify_email=filing.notify_email, locale=_current_locale(),
             )
         for checked in files:
             item.attachments.append(Attachment(filename=checked.filename, content_type=checked.content_type,
@@ -215,6 +218,13 @@ def file_item(filing: Filing, actor: User | None = None, token: str | None = Non
     if item.unit is not None:
         _route(item, actor=None, cause="filed")
     return item, access_key, True
+
+
+def _current_locale() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return str(locale) if locale else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _earlier_submission(token: str, fingerprint: str) -> Item | None:
@@ -317,10 +327,19 @@ def record_view_of_personal_data(item: Item, user: User) -> None:
 
 
 def transition(item: Item, action_name: str, actor: User | None, *, reason: str = "", body: str = "",
-               unit: str = "", original: str = "", days: int | None = None) -> ItemEvent:
-    """Do ``action_name`` to ``item``; Conflict for an illegal move, Forbidden, or Invalid fields."""
+               unit: str = "", original: str = "", days: int | None = None, by_rule: bool = False,
+               actor_kind: str = "citizen") -> ItemEvent:
+    """Do ``action_name`` to ``item``; Conflict for an illegal move, Forbidden, or Invalid fields.
+
+    Without ``actor`` the filer acts, and may do only what is not staff-only. ``by_rule=True``
+    (``actor`` None) is the platform acting by a configured rule on behalf of ``actor_kind``
+    (``"citizen"`` or ``"system"``, as the log records it), e.g. the register reopening an item
+    whose filer rated the answer unsatisfactory: staff-only actions are then allowed.
+    """
     action = check_move(item.status, action_name)
-    if actor is None and action.staff_only:
+    if by_rule and actor is not None:
+        raise ValueError("an action by rule has no actor")
+    if actor is None and action.staff_only and not by_rule:
         raise Forbidden(_("Only staff can do this."))
     if actor is not None and action.filer_only:
         raise Forbidden(_("Only the filer can do this."))
@@ -344,7 +363,7 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
         item.closed_at = utcnow()
     db.session.flush()
     logged = data.pop("_action", action_name)
-    event = log(item, logged, actor=actor, actor_kind="staff" if actor else "citizen",
+    event = log(item, logged, actor=actor, actor_kind="staff" if actor else actor_kind,
                 from_status=old, to_status=new, reason=reason, public=logged not in ("note", "draft"), data=data)
     if action_name not in ("note", "draft") and event.action != "draft":
         fire_event("feedback_item_status_changed", item=item, old=old, new=new, actor=actor, action=event.action,
@@ -529,7 +548,7 @@ def add_information(item: Item, text: str, files: list[tuple[str, bytes]]) -> It
 def public_view(item: Item) -> dict:
     """What anyone may see of an item, with nothing personal in it."""
     response = item.published_response
-    return {
+    view = {
         "code": item.code,
         "kind": item.kind,
         "topic": item.topic,
@@ -538,6 +557,7 @@ def public_view(item: Item) -> dict:
         "unit": {"code": item.unit.code, "name": item.unit.name} if item.unit else None,
         "procedure": {"code": item.procedure.code, "name": item.procedure.name} if item.procedure else None,
         "title": public_text(item, item.title) if item.publish else None,
+        "body": public_text(item, item.body) if item.publish else None,
         "received_at": item.received_at,
         "due_at": item.due_at,
         "deadline_days": item.deadline_days,
@@ -549,6 +569,13 @@ def public_view(item: Item) -> dict:
                      "head_title": response.approved_by.title if response.approved_by else None} if response else None,
         "timeline": [public_event(event) for event in item.events if event.public],
     }
+    return restrict_public_view(item, view)
+
+
+def restrict_public_view(item: Item, view: dict) -> dict:
+    """Let every plugin tighten ``view`` (feedback_public_view, a chain changing it in place)."""
+    hook().feedback_public_view(item=item, view=view)
+    return view
 
 
 def public_event(event: ItemEvent) -> dict:

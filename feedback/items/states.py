@@ -94,4 +94,6 @@ EVENT_LABELS = {
     "information_added": _l("The filer added information"),
     "viewed_personal_data": _l("Personal data viewed"),
     "unit_merged": _l("Unit merged: passed to the successor"),
+    "rated": _l("The filer rated the answer"),
+    "public_text_edited": _l("Public text reviewed"),
 }

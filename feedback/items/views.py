@@ -69,6 +69,7 @@ def _filing_from(form: FilingForm, channel: str, received_at: dt.datetime | None
         procedure=form.procedure.data or "", title=form.title.data or "", body=form.body.data or "",
         name=form.name.data or "", phone=form.phone.data or "", email=form.email.data or "",
         address=form.address.data or "", consent=bool(form.consent.data), publish=bool(form.publish.data),
+        notify_sms=bool(form.notify_sms.data), notify_email=bool(form.notify_email.data),
         channel=channel, received_at=received_at, files=files,
     )
 
@@ -101,6 +102,12 @@ def file():
     session.setdefault(RECEIPT_SESSION_KEY, {})[item.code] = {"key": access_key, "kiosk": kiosk}
     session.modified = True
     return redirect(url_for("items.receipt", code=item.code))
+
+
+@bp.route("/t/<code>")
+def short(code: str):
+    """The short link that SMS carry."""
+    return redirect(url_for("items.track", code=services.find_item(code).code), 301)
 
 
 @bp.route("/receipt/<code>")

@@ -33,6 +33,8 @@ CORE_PLUGINS = (
 # its capability; registered before entry points so that a third party can override them.
 BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("accountability", "feedback.plugins.accountability.plugin"),
+    ("notify", "feedback.plugins.notify.plugin"),
+    ("register", "feedback.plugins.register.plugin"),
 )
 
 

@@ -1,0 +1,132 @@
+"""Writing messages to the outbox (inside the causing transaction) and sending them (in a job)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from feedback import jobs
+from feedback.extensions import db
+from feedback.items.states import STATUSES
+from feedback.plugins import hook
+from feedback.plugins.notify.channels import DeliveryError
+from feedback.plugins.notify.messages import compose
+from feedback.plugins.notify.models import OutboxMessage
+from feedback.timeutil import utcnow
+
+SEND_JOB = "feedback.plugins.notify.services.send"
+
+
+class DeliveryFailed(DeliveryError):
+    """A try failed (whatever the channel raised); the message says why, with the recipient masked."""
+
+
+def queue_message(channel: str, kind: str, recipient: str, subject: str, body: str, item=None,
+                  attachment: bytes | None = None, attachment_name: str = "") -> OutboxMessage:
+    message = OutboxMessage(key=uuid.uuid4().hex, channel=channel, kind=kind, recipient=recipient, subject=subject,
+                            body=body, item_id=item.id if item is not None else None, attachment=attachment,
+                            attachment_name=attachment_name, enqueued_at=utcnow())
+    db.session.add(message)
+    db.session.flush()
+    jobs.enqueue(SEND_JOB, message.id)
+    return message
+
+
+def tell_filer(item, kind: str, attachment: bytes | None = None, attachment_name: str = "", **extra) -> int:
+    """Queue ``kind`` to the filer on the channels they chose; returns how many messages."""
+    contact = item.contact
+    if contact is None:
+        return 0
+    if kind == "status":
+        from flask_babel import force_locale
+
+        with force_locale(contact.locale):
+            extra["status"] = str(STATUSES.get(item.status, item.status))
+    texts = compose(kind, item, contact.locale, **extra)
+    count = 0
+    if contact.phone and contact.notify_sms:
+        queue_message("sms", kind, contact.phone, "", texts["sms"], item)
+        count += 1
+    if contact.email and contact.notify_email:
+        queue_message("email", kind, contact.email, texts["subject"], texts["body"], item, attachment, attachment_name)
+        count += 1
+    return count
+
+
+def tell_staff(user, item, kind: str) -> None:
+    if user is None or not user.email or not user.active:
+        return
+    # Built without a request: tick and jobs run outside one.
+    path = current_app.url_map.bind("", script_name="/").build("staff.item", {"code": item.code})
+    staff_link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    texts = compose(kind, item, current_app.config["BABEL_DEFAULT_LOCALE"], staff_link=staff_link)
+    queue_message("email", kind, user.email, texts["subject"], texts["body"], item)
+
+
+def channels() -> dict:
+    found = {}
+    for group in hook().feedback_notification_channels():
+        for channel in group or ():
+            found.setdefault(channel.name, channel)
+    return found
+
+
+def send(message_id: int) -> str:
+    """The job: send one message, once. Safe to run again, twice at a time, or after a crash."""
+    config = current_app.config
+    query = select(OutboxMessage).where(OutboxMessage.id == message_id)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    message = db.session.scalar(query)
+    now = utcnow()
+    if message is None or message.status in ("sent", "failed"):
+        db.session.rollback()
+        return "nothing to do"
+    lease = dt.timedelta(seconds=config["OUTBOX_SEND_LEASE_SECONDS"])
+    if message.status == "sending" and message.sending_since and now - message.sending_since < lease:
+        db.session.rollback()
+        return "being sent by another job"
+    message.status, message.sending_since = "sending", now
+    message.attempts += 1
+    db.session.commit()
+
+    channel = channels().get(message.channel)
+    try:
+        if channel is None:
+            raise RuntimeError(f"no channel {message.channel!r}")
+        channel.send(message)
+    except Exception as exc:
+        # Servers quote the address they refuse: keep it out of the page and the logs.
+        error = f"{exc.__class__.__name__}: {exc}".replace(message.recipient, message.masked_recipient)
+        message.last_error = error[:500]
+        message.status = "failed" if message.attempts > config["JOB_RETRIES"] else "pending"
+        message.sending_since = None
+        db.session.commit()
+        raise DeliveryFailed(error) from None
+    message.status, message.sent_at, message.sending_since, message.last_error = "sent", utcnow(), None, ""
+    db.session.commit()
+    return "sent"
+
+
+def sweep(now: dt.datetime) -> int:
+    """Hand to a job again every message whose job was lost (Redis restarted, a worker killed)."""
+    stale = now - dt.timedelta(seconds=current_app.config["OUTBOX_SWEEP_AFTER_SECONDS"])
+    lease = now - dt.timedelta(seconds=current_app.config["OUTBOX_SEND_LEASE_SECONDS"])
+    rows = db.session.scalars(select(OutboxMessage).where(
+        or_(OutboxMessage.status == "pending", (OutboxMessage.status == "sending") & (OutboxMessage.sending_since < lease)),
+        or_(OutboxMessage.enqueued_at.is_(None), OutboxMessage.enqueued_at < stale),
+    ).order_by(OutboxMessage.id).limit(1000)).all()
+    for message in rows:
+        message.enqueued_at = now
+        jobs.enqueue(SEND_JOB, message.id)
+    return len(rows)
+
+
+def retry(message: OutboxMessage) -> None:
+    """An administrator sends a failed (or stuck) message again, with the same key."""
+    message.status, message.sending_since, message.enqueued_at = "pending", None, utcnow()
+    message.attempts = min(message.attempts, current_app.config["JOB_RETRIES"])
+    jobs.enqueue(SEND_JOB, message.id)

@@ -1,0 +1,262 @@
+"""The register's pages: the public register, an item's page, feeds, downloads, the dashboard,
+the filer's rating and the staff review of public texts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from feedback.errors import ServiceError
+from feedback.extensions import db
+from feedback.forms import apply_errors, choices, unit_options
+from feedback.items import services as items
+from feedback.items.models import KINDS, TOPICS
+from feedback.items.states import STATUSES
+from feedback.items.views import ACCESS_SESSION_KEY
+from feedback.plugins.register import charts, exports, services, stats
+from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, SearchForm
+from feedback.timeutil import utcnow
+from feedback.units.models import Unit
+
+bp = Blueprint("register", __name__, template_folder="templates")
+
+EXPORT_MAX_ROWS = 10_000
+FEED_SIZE = 50
+
+
+@bp.context_processor
+def labels():
+    return {"kind_label": lambda kind: str(KINDS.get(kind, kind)), "topic_label": lambda topic: str(TOPICS.get(topic, topic))}
+
+
+# --- the register ---------------------------------------------------------------------------
+
+
+def _search_form() -> SearchForm:
+    form = SearchForm(request.args)
+    form.unit.choices = choices(unit_options(blank=_("All units"), with_code=False))
+    form.field.choices = choices([("", _("All fields"))] + [(name, name) for name in services.fields()])
+    form.kind.choices = choices([("", _("Any kind"))] + list(KINDS.items()))
+    form.topic.choices = choices([("", _("Any topic"))] + list(TOPICS.items()))
+    form.status.choices = choices([("", _("Any status"))] + [(k, v) for k, v in STATUSES.items() if k != "received"])
+    form.timeliness.choices = choices([("", _("On time or late")), ("on_time", _("On time")), ("late", _("Late"))])
+    form.sort.choices = choices([("received_desc", _("Newest first")), ("received_asc", _("Oldest first")),
+                                 ("answered_desc", _("Latest answers first"))])
+    return form
+
+
+def _filters(form: SearchForm) -> services.RegisterFilters:
+    return services.RegisterFilters(
+        q=(form.q.data or "").strip(), unit=form.unit.data or "", field=form.field.data or "",
+        procedure=(form.procedure.data or "").strip(), kind=form.kind.data or "", topic=form.topic.data or "",
+        status=form.status.data or "", timeliness=form.timeliness.data or "",
+        date_from=form.date_from.data, date_to=form.date_to.data, sort=form.sort.data or "received_desc",
+    )
+
+
+@bp.route("/register")
+def index():
+    form = _search_form()
+    if not form.validate():
+        return render_template("register/index.html", form=form, rows=[], next_url=None), 400
+    try:
+        entries, next_cursor = services.search(_filters(form), request.args.get("cursor") or None,
+                                               limit=current_app.config["PAGE_SIZE"])
+    except ServiceError as exc:
+        apply_errors(form, exc)
+        if "cursor" in exc.fields:
+            form.form_errors.append(str(exc.fields["cursor"]))
+        return render_template("register/index.html", form=form, rows=[], next_url=None), exc.status
+    args = {key: value for key, value in request.args.items() if key != "cursor" and value}
+    next_url = url_for("register.index", **args, cursor=next_cursor) if next_cursor else None
+    return render_template("register/index.html", form=form, rows=services.views_of(entries), next_url=next_url,
+                           download_args=args)
+
+
+@bp.route("/register/items/<code>")
+def item(code: str):
+    entry = services.find_entry(code)
+    if entry.code != code:
+        return redirect(url_for("register.item", code=entry.code))
+    found = items.find_item(entry.code)
+    row = services.views_of([entry])[0]
+    timeline = items.public_view(found).get("timeline", [])
+    return render_template("register/item.html", row=row, timeline=timeline)
+
+
+def _all_views(filters: services.RegisterFilters) -> list[dict]:
+    """Every row of a download, a keyset page at a time, up to EXPORT_MAX_ROWS."""
+    rows, cursor = [], None
+    while len(rows) < EXPORT_MAX_ROWS:
+        entries, cursor = services.search(filters, cursor, limit=1000)
+        rows.extend(services.views_of(entries))
+        if cursor is None:
+            break
+    return rows[:EXPORT_MAX_ROWS]
+
+
+def _download(body: str, mimetype: str, filename: str):
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/register/download.<any(csv, json):fmt>")
+def download(fmt: str):
+    form = _search_form()
+    if not form.validate():
+        return render_template("register/index.html", form=form, rows=[], next_url=None), 400
+    views = _all_views(_filters(form))
+    if fmt == "csv":
+        return _download(exports.to_csv([exports.register_row(v) for v in views], exports.REGISTER_COLUMNS),
+                         "text/csv; charset=utf-8", "register.csv")
+    return _download(exports.to_json({"items": views}), "application/json", "register.json")
+
+
+# --- feeds ----------------------------------------------------------------------------------
+
+
+def _feed(unit: Unit | None):
+    views = services.views_of(services.latest_answers(unit, FEED_SIZE))
+    updated = max((v["response"]["published_at"] for v in views if v.get("response")), default=utcnow())
+    body = render_template("register/feed.xml", views=views, unit=unit, updated=updated,
+                           self_url=request.base_url)
+    return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+@bp.route("/register/feed.atom")
+def feed():
+    return _feed(None)
+
+
+@bp.route("/register/units/<code>/feed.atom")
+def unit_feed(code: str):
+    return _feed(_unit_or_404(code))
+
+
+def _unit_or_404(code: str) -> Unit:
+    found = db.session.scalar(select(Unit).where(Unit.code == code))
+    if found is None:
+        abort(404)
+    return found
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+def _period() -> tuple[PeriodForm, tuple]:
+    form = PeriodForm(request.args)
+    if not form.validate():
+        return form, None
+    try:
+        return form, stats.period(form.date_from.data, form.date_to.data)
+    except ServiceError as exc:
+        apply_errors(form, exc)
+        form.date_to.errors = list(form.date_to.errors) + list(exc.fields.values())
+        return form, None
+
+
+@bp.route("/dashboard")
+def dashboard():
+    form, period = _period()
+    if period is None:
+        return render_template("register/dashboard.html", form=form, figures=None), 400
+    figures = stats.dashboard(*period)
+    months = stats.trend(period[1])
+    return render_template("register/dashboard.html", form=form, figures=figures, months=months,
+                           ranking_svg=charts.ranking_chart(figures["ranking"], figures["target"]),
+                           trend_svg=charts.trend_chart(months, figures["target"]),
+                           period_args={"date_from": period[0].isoformat(), "date_to": period[1].isoformat()})
+
+
+@bp.route("/dashboard/units/<code>")
+def unit_dashboard(code: str):
+    unit = _unit_or_404(code)
+    form, period = _period()
+    if period is None:
+        return render_template("register/unit.html", form=form, unit=unit, figures=None), 400
+    figures = stats.dashboard(*period, unit=unit)
+    months = stats.trend(period[1], unit=unit)
+    return render_template("register/unit.html", form=form, unit=unit, figures=figures, months=months,
+                           trend_svg=charts.trend_chart(months, figures["target"]),
+                           period_args={"date_from": period[0].isoformat(), "date_to": period[1].isoformat()})
+
+
+@bp.route("/dashboard/stats.<any(csv, json):fmt>")
+def stats_download(fmt: str):
+    form, period = _period()
+    if period is None:
+        abort(400)
+    figures = stats.dashboard(*period)
+    if fmt == "csv":
+        return _download(exports.to_csv(figures["units"], exports.STATS_COLUMNS), "text/csv; charset=utf-8",
+                         "statistics.csv")
+    months = stats.trend(period[1])
+    return _download(exports.to_json({"from": period[0], "to": period[1], "target": figures["target"],
+                                      "units": figures["units"], "totals": figures["totals"], "months": months}),
+                     "application/json", "statistics.json")
+
+
+# --- the filer's rating ---------------------------------------------------------------------
+
+
+@bp.route("/track/<code>/rating", methods=["GET", "POST"])
+def rating(code: str):
+    found = items.find_item(code)
+    if found.code not in session.get(ACCESS_SESSION_KEY, []):
+        abort(403)
+    form = RatingForm()
+    existing = services.rating_of(found)
+    status = 200
+    if request.method == "POST" and form.validate():
+        try:
+            services.rate(found, form.satisfied.data == "yes", form.comment.data or "")
+            db.session.commit()
+            flash(_("Thank you: your rating was recorded."), "success")
+            return redirect(url_for("items.private", code=found.code))
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = exc.status
+    elif request.method == "POST":
+        status = 422
+    return render_template("register/rating.html", item=found, form=form, existing=existing), status
+
+
+# --- staff review of the public texts -------------------------------------------------------
+
+
+@bp.route("/staff/register/<code>", methods=["GET", "POST"])
+@login_required
+def review(code: str):
+    found = items.find_item(code)
+    if not items.can_handle(current_user, found):
+        abort(403)
+    reviewed = db.session.get(services.PublicText, found.id)
+    form = ReviewForm(obj=None)
+    answer = found.published_response or found.pending_draft
+    if request.method == "GET" and reviewed is not None:
+        form.title.data, form.body.data = reviewed.title or "", reviewed.body or ""
+        if answer is not None and answer.published_at is not None:
+            form.answer.data = answer.public_body
+        elif answer is not None and reviewed.answer_response_id == answer.id:
+            form.answer.data = reviewed.answer or ""
+    status = 200
+    if request.method == "POST" and form.validate():
+        try:
+            services.review(found, current_user, title=form.title.data, body=form.body.data, answer=form.answer.data)
+            db.session.commit()
+            flash(_("The public version was saved."), "success")
+            return redirect(url_for("register.review", code=found.code))
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = exc.status
+    elif request.method == "POST":
+        status = 422
+    entry = db.session.get(services.RegisterEntry, found.id)
+    rating_row = services.rating_of(found)
+    return render_template("register/review.html", item=found, form=form, entry=entry, answer=answer,
+                           rating=rating_row), status

@@ -1,0 +1,251 @@
+"""Real components for the notification tests: redis-server, an RQ worker process, an SMTP
+server (aiosmtpd) and an SMS gateway on loopback ports. The SMTP server and the gateway honour
+idempotency keys (Message-ID, Idempotency-Key): a repeated key is acknowledged, not delivered."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 45, what: str = "condition"):
+    """Poll ``predicate`` until it is true, at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class RedisServer:
+    def __init__(self, folder: Path):
+        self.folder, self.port, self.process = folder, free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self._answers, 15, "redis-server to start")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+            self.process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+class SmtpHandler:
+    """Keeps every message; delivers each Message-ID once; can refuse for a while."""
+
+    def __init__(self):
+        self.received: list = []
+        self.delivered: Counter = Counter()
+        self.refuse = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+
+        with self.lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                return "451 4.3.0 Try again later"
+            message = message_from_bytes(envelope.content)
+            key = message["Message-ID"]
+            self.received.append(message)
+            if self.delivered[key] == 0:
+                self.delivered[key] = 1
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    handler = SmtpHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+class Gateway:
+    """An SMS gateway that honours Idempotency-Key; it can fail or stall on demand."""
+
+    def __init__(self):
+        self.requests: Counter = Counter()
+        self.delivered: Counter = Counter()
+        self.texts: dict = {}
+        self.fail = 0
+        self.stall_first = 0.0
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the name http.server calls
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                key = self.headers["Idempotency-Key"]
+                with gateway.lock:
+                    gateway.requests[key] += 1
+                    failing = gateway.fail > 0
+                    if failing:
+                        gateway.fail -= 1
+                    else:
+                        # Delivered on receipt: a client that dies now never hears of it.
+                        gateway.delivered[key] = 1
+                        gateway.texts[key] = (body["to"], body["text"])
+                    stall, gateway.stall_first = gateway.stall_first, 0.0
+                if failing:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                time.sleep(stall)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"status": "accepted"}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/send"
+
+
+@pytest.fixture
+def sms_gateway():
+    gateway = Gateway()
+    gateway.thread.start()
+    yield gateway
+    gateway.server.shutdown()
+    gateway.server.server_close()
+
+
+@pytest.fixture
+def components(redis_server, smtp_server, sms_gateway, database_url):
+    """The settings that point the app and its workers at the real components."""
+    controller, _handler = smtp_server
+    return {
+        "REDIS_URL": redis_server.url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": controller.port,
+        "SMS_GATEWAY_URL": sms_gateway.url,
+        "JOB_RETRY_INTERVALS": [1, 1, 1, 1, 1],
+        "OUTBOX_SEND_LEASE_SECONDS": 3,
+        "OUTBOX_SWEEP_AFTER_SECONDS": 2,
+        "TICK_INTERVAL_SECONDS": 1,
+        "JOB_TIMEOUT": 30,
+    }
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+class Workers:
+    def __init__(self, database_url: str, settings: dict, folder: Path):
+        self.database_url, self.settings, self.folder = database_url, settings, folder
+        self.processes: list[subprocess.Popen] = []
+        self.files: list = []
+
+    def start(self, **overrides) -> subprocess.Popen:
+        env = {**os.environ, "FEEDBACK_SQLALCHEMY_DATABASE_URI": self.database_url, "FEEDBACK_SECRET_KEY": "test-secret",
+               "FEEDBACK_LOAD_ENTRY_POINT_PLUGINS": "false", "FEEDBACK_RATELIMIT_ENABLED": "false"}
+        for name, value in {**self.settings, **overrides}.items():
+            env[f"FEEDBACK_{name}"] = json.dumps(value) if not isinstance(value, str) else value
+        log = (self.folder / f"worker-{len(self.processes)}.log").open("w")
+        self.files.append(log)
+        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "feedback", "worker"], cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """kill -9, as a crash or the OOM killer would: no clean-up at all. RQ runs each job in a
+        forked work horse in a process group of its own, so every descendant is killed too."""
+        for pid in [process.pid, *descendants(process.pid)]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.wait(timeout=15)
+
+    def stop_all(self):
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.kill(process)
+        for log in self.files:
+            log.close()
+
+    def logs(self) -> str:
+        return "\n".join(path.read_text() for path in sorted(self.folder.glob("worker-*.log")))
+
+
+@pytest.fixture
+def workers(database_url, components, tmp_path):
+    pool = Workers(database_url, components, tmp_path)
+    yield pool
+    pool.stop_all()
