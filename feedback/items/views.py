@@ -183,7 +183,8 @@ def _grant_access(item: Item) -> None:
         session.modified = True
 
 
-def _filer_item(code: str) -> Item:
+def filer_item(code: str) -> Item:
+    """The item whose filer opened it in this session (key or phone), or 403."""
     item = services.find_item(code)
     if item.code not in session.get(ACCESS_SESSION_KEY, []):
         abort(403)
@@ -192,7 +193,7 @@ def _filer_item(code: str) -> Item:
 
 @bp.route("/track/<code>/private", methods=["GET", "POST"])
 def private(code: str):
-    item = _filer_item(code)
+    item = filer_item(code)
     form = AddInformationForm()
     status = 200
     if request.method == "POST" and form.validate():
@@ -211,7 +212,7 @@ def private(code: str):
 
 @bp.route("/track/<code>/withdraw", methods=["POST"])
 def withdraw(code: str):
-    item = _filer_item(code)
+    item = filer_item(code)
     try:
         services.transition(item, "withdraw", None, reason=request.form.get("reason", ""))
         db.session.commit()
@@ -224,7 +225,7 @@ def withdraw(code: str):
 
 @bp.route("/track/<code>/attachments/<int:attachment_id>")
 def filer_attachment(code: str, attachment_id: int):
-    return _send_attachment(_filer_item(code), attachment_id)
+    return _send_attachment(filer_item(code), attachment_id)
 
 
 def _send_attachment(item: Item, attachment_id: int):

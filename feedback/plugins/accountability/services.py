@@ -16,7 +16,7 @@ from feedback.items.services import log
 from feedback.items.states import OPEN_STATUSES
 from feedback.plugins import fire_event
 from feedback.plugins.accountability.models import Answer, ApologyLetter, DeadlineRule, Delegation, Notice
-from feedback.timeutil import LOCAL_TZ, local_today, utcnow
+from feedback.timeutil import LOCAL_TZ, local_today
 from feedback.workdays import Calendar
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,7 +15,7 @@ from feedback.auth.views import roles_required
 from feedback.extensions import db
 from feedback.forms import Form, choices
 from feedback.items.models import KINDS, TOPICS, Item
-from feedback.items.services import find_item, units_in_scope
+from feedback.items.services import units_in_scope
 from feedback.items.states import OPEN_STATUSES
 from feedback.plugins.accountability.models import ApologyLetter, DeadlineRule, Delegation
 from feedback.plugins.accountability.services import local_deadline
@@ -188,12 +188,12 @@ def staff_letter(letter_id: int):
 
 @bp.route("/track/<code>/letters/<int:letter_id>.pdf")
 def filer_letter(code: str, letter_id: int):
-    from feedback.items.views import ACCESS_SESSION_KEY
+    from feedback.items.views import filer_item
 
-    item = find_item(code)
+    item = filer_item(code)
     letter = db.session.get(ApologyLetter, letter_id)
-    if item.code not in session.get(ACCESS_SESSION_KEY, []) or letter is None or letter.item_id != item.id:
-        abort(404 if letter is None or letter.item_id != item.id else 403)
+    if letter is None or letter.item_id != item.id:
+        abort(404)
     return _pdf(letter)
 
 

@@ -3,7 +3,7 @@ the filer's rating and the staff review of public texts."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from feedback.forms import apply_errors, choices, unit_options
 from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
-from feedback.items.views import ACCESS_SESSION_KEY
+from feedback.items.views import filer_item
 from feedback.plugins.register import charts, exports, services, stats
 from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, SearchForm
 from feedback.timeutil import utcnow
@@ -204,9 +204,7 @@ def stats_download(fmt: str):
 
 @bp.route("/track/<code>/rating", methods=["GET", "POST"])
 def rating(code: str):
-    found = items.find_item(code)
-    if found.code not in session.get(ACCESS_SESSION_KEY, []):
-        abort(403)
+    found = filer_item(code)
     form = RatingForm()
     existing = services.rating_of(found)
     status = 200

@@ -26,7 +26,6 @@ CLOCK_MODULES = (
     "feedback.timeutil",
     "feedback.items.services",
     "feedback.items.models",
-    "feedback.plugins.accountability.services",
     "feedback.plugins.accountability.stats",
     "feedback.plugins.accountability.views",
 )
