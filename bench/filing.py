@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,13 +22,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from gunicorn_server import gunicorn
+
 ROOT = Path(__file__).parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def file_one(base: str, number: int) -> tuple[int, float]:
@@ -63,25 +58,11 @@ def main() -> int:
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(flask + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
 
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", "4",
-                               "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/api/v1/units", timeout=2).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+    with gunicorn(env, workers=args.workers, threads=4) as base:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             results = list(pool.map(lambda n: file_one(base, n), range(args.items)))
         elapsed = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     latencies = sorted(latency for _, latency in results)
     failures = sum(1 for status, _ in results if status != 201)

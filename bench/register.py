@@ -19,17 +19,17 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT))
+
+from gunicorn_server import gunicorn  # noqa: E402 - beside this script
 
 SECRET = "bench-secret"
 WORDS = ("hồ sơ", "khai sinh", "chứng thực", "giấy phép xây dựng", "đăng ký kinh doanh", "cấp đổi", "bị chậm",
@@ -46,12 +46,6 @@ done = function(summary, latency, requests)
     summary.requests / (summary.duration / 1000000)))
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(url: str) -> None:
@@ -165,11 +159,6 @@ def deep_cursor(received_at: dt.datetime, item_id: int) -> str:
 def load(url: str, info: dict, args) -> list[tuple[str, str]]:
     env = {**os.environ, "FEEDBACK_SQLALCHEMY_DATABASE_URI": url, "FEEDBACK_SECRET_KEY": SECRET,
            "FEEDBACK_RATELIMIT_ENABLED": "false"}
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", "2",
-                               "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     cursor = deep_cursor(*info["deep"])
     targets = [
         ("search q=thu tuc dat dai (API)", "/api/v1/register?q=thu+tuc+dat+dai"),
@@ -183,22 +172,13 @@ def load(url: str, info: dict, args) -> list[tuple[str, str]]:
     results = []
     lua = Path(tempfile.mkdtemp()) / "p95.lua"
     lua.write_text(LUA)
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/api/v1/units", timeout=2).close()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
+    with gunicorn(env, workers=args.workers, threads=2) as base:
         for name, path in targets:
             urllib.request.urlopen(base + path, timeout=120).close()  # warm up, and fail loudly on an error
             out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "-s", str(lua),
                                   base + path], capture_output=True, text=True, check=True).stdout
             found = re.search(r"RESULT (.*)", out)
             results.append((name, found.group(1) if found else out))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return results
 
 

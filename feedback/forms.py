@@ -57,3 +57,21 @@ def apply_errors(form, exc) -> None:
             form.form_errors.extend(str(m) for m in messages)
     if not exc.fields:
         form.form_errors.append(str(exc.message))
+
+
+def commit_or_show_errors(form, action):
+    """Run a service call and commit; on a refusal roll back and show it on ``form``.
+
+    Returns ``(result, None)`` when it went through, ``(None, status)`` when it was refused.
+    """
+    from feedback.errors import ServiceError
+    from feedback.extensions import db
+
+    try:
+        result = action()
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return None, exc.status
+    return result, None

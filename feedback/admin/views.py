@@ -13,7 +13,7 @@ from feedback.auth.services import check_password_strength, create_user
 from feedback.auth.views import roles_required
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, unit_options
+from feedback.forms import choices, commit_or_show_errors, unit_options
 from feedback.procedures.models import Procedure
 from feedback.procedures.services import import_procedures, save_procedure, search_procedures
 from feedback.units.models import Unit
@@ -37,12 +37,8 @@ def unit_by_code(code: str | None) -> Unit | None:
 
 
 def saved_or_rerender(save, form, template: str, success: str, target: str, **context):
-    try:
-        result = save()
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
+    result, refused = commit_or_show_errors(form, save)
+    if refused:
         return render_template(template, form=form, **context), 422
     flash(success(result) if callable(success) else success, "success")
     return redirect(target)

@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest
 
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, unit_options
+from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_options
 from feedback.items import services
 from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, FilingForm, ListFilterForm, LookupForm, \
     StaffFilingForm
@@ -198,15 +198,11 @@ def private(code: str):
     status = 200
     if request.method == "POST" and form.validate():
         files = [(f.filename, f.read()) for f in (form.attachments.data or []) if f and f.filename]
-        try:
-            services.add_information(item, form.text.data, files)
-            db.session.commit()
+        _result, refused = commit_or_show_errors(form, lambda: services.add_information(item, form.text.data, files))
+        if refused is None:
             flash(_("Your information was added to the item."), "success")
             return redirect(url_for("items.private", code=item.code))
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = exc.status
+        status = refused
     return render_template("items/private.html", item=item, view=services.public_view(item), form=form), status
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, unit_options
+from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_options
 from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
@@ -209,15 +209,11 @@ def rating(code: str):
     existing = services.rating_of(found)
     status = 200
     if request.method == "POST" and form.validate():
-        try:
-            services.rate(found, form.satisfied.data == "yes", form.comment.data or "")
-            db.session.commit()
+        _result, status = commit_or_show_errors(
+            form, lambda: services.rate(found, form.satisfied.data == "yes", form.comment.data or ""))
+        if status is None:
             flash(_("Thank you: your rating was recorded."), "success")
             return redirect(url_for("items.private", code=found.code))
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = exc.status
     elif request.method == "POST":
         status = 422
     return render_template("register/rating.html", item=found, form=form, existing=existing), status
@@ -243,15 +239,11 @@ def review(code: str):
             form.answer.data = reviewed.answer or ""
     status = 200
     if request.method == "POST" and form.validate():
-        try:
-            services.review(found, current_user, title=form.title.data, body=form.body.data, answer=form.answer.data)
-            db.session.commit()
+        _result, status = commit_or_show_errors(form, lambda: services.review(
+            found, current_user, title=form.title.data, body=form.body.data, answer=form.answer.data))
+        if status is None:
             flash(_("The public version was saved."), "success")
             return redirect(url_for("register.review", code=found.code))
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = exc.status
     elif request.method == "POST":
         status = 422
     entry = db.session.get(services.RegisterEntry, found.id)
