@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -31,9 +30,9 @@ def gunicorn(env: dict, workers: int, threads: int):
     try:
         for _ in range(300):
             try:
-                urllib.request.urlopen(base + "/api/v1/units", timeout=2).close()
+                urllib.request.urlopen(base + "/api/v1/units", timeout=10).close()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset, timed out: the machine may be loaded
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not answer within 60 s")

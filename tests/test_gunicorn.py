@@ -42,10 +42,10 @@ def server(database_url, app, tmp_path):
     try:
         for _ in range(300):  # up to 30 s for the workers to come up
             try:
-                with urllib.request.urlopen(base + "/api/v1/units", timeout=2) as response:
+                with urllib.request.urlopen(base + "/api/v1/units", timeout=10) as response:
                     if response.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset, timed out: the machine may be loaded
                 time.sleep(0.1)
         else:
             pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
