@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from flask import Flask
+from flask import Config, Flask
 
 from feedback.hookspecs import hookimpl
 
@@ -13,25 +13,29 @@ __all__ = ["create_app", "hookimpl"]
 
 
 def create_app(config: Mapping | None = None) -> Flask:
-    """Build the application: defaults, then FEEDBACK_* environment, then ``config``."""
+    """Build the application: the core's defaults, then the plugins' defaults, then FEEDBACK_*
+    environment variables, then ``config``."""
     app = Flask(__name__, instance_relative_config=True)
-    configure_settings(app, config)
+    explicit = configure_settings(app, config)
     configure_extensions(app)
-    configure_plugins(app)
+    configure_plugins(app, explicit)
     configure_jobs(app)
     configure_templates(app)
     configure_errors(app)
     return app
 
 
-def configure_settings(app: Flask, config: Mapping | None) -> None:
+def configure_settings(app: Flask, config: Mapping | None) -> Config:
+    """The core's defaults under what the environment and the caller set; returns the latter."""
     from feedback.config import API_SETTINGS, DEFAULTS
 
+    explicit = Config(app.root_path)
+    explicit.from_prefixed_env("FEEDBACK")
+    if config:
+        explicit.update(config)
     app.config.update(DEFAULTS)
     app.config.update(API_SETTINGS)
-    app.config.from_prefixed_env("FEEDBACK")
-    if config:
-        app.config.update(config)
+    app.config.update(explicit)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "feedback.db")
@@ -43,6 +47,7 @@ def configure_settings(app: Flask, config: Mapping | None) -> None:
             )
         app.config["SECRET_KEY"] = "debug-only-secret-key"
     app.config["RATELIMIT_KEY_PREFIX"] = "feedback"
+    return explicit
 
 
 def configure_extensions(app: Flask) -> None:
@@ -67,7 +72,8 @@ def configure_extensions(app: Flask) -> None:
 
     with app.app_context():
         _tune_sqlite(db.engine)
-    # Import every model so that the metadata (and Alembic's autogenerate) sees all tables.
+    # Import every core model so that the metadata (and Alembic's autogenerate) sees all tables;
+    # the plugin manager imports every built-in plugin's models, switched off or not.
     import feedback.models  # noqa: F401
 
 
@@ -110,11 +116,15 @@ def _tune_sqlite(engine) -> None:
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
-def configure_plugins(app: Flask) -> None:
-    from feedback.plugins import build_plugin_manager
+def configure_plugins(app: Flask, explicit: Mapping) -> None:
+    from feedback.pluginmanager import build_plugin_manager, default_settings
 
-    pm = build_plugin_manager(app)
+    pm = build_plugin_manager(app.config)
     app.extensions["feedback.plugins"] = pm
+    # A plugin's defaults sit between the core's and what the environment or the caller set.
+    for key, value in default_settings(pm).items():
+        if key not in explicit:
+            app.config[key] = value
     for blueprints in pm.hook.feedback_register_blueprints(app=app):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)

@@ -13,7 +13,7 @@ from feedback.hookspecs import hookimpl
 @with_appcontext
 def plugins_command():
     """List the plugins loaded and the hooks each implements."""
-    from feedback.plugins import describe
+    from feedback.pluginmanager import describe
 
     for row in describe(current_app.extensions["feedback.plugins"]):
         click.echo(f"{row['name']}  [{row['kind']}]  {row['module']}")
@@ -30,7 +30,7 @@ def demo_command(password):
     from feedback.errors import ServiceError
     from feedback.extensions import db
 
-    from feedback.plugins import run_tick
+    from feedback.pluginmanager import run_tick
 
     try:
         summary = load_demo(password)
@@ -48,7 +48,7 @@ def demo_command(password):
 @with_appcontext
 def tick_command():
     """Periodic work of every plugin: reminders, escalations, letters, sweeps. Run it from cron."""
-    from feedback.plugins import run_tick
+    from feedback.pluginmanager import run_tick
 
     for name, summary in run_tick():
         click.echo(f"{name}: {summary}")

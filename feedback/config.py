@@ -1,7 +1,7 @@
-"""Default settings; each can be overridden by a FEEDBACK_* environment variable or create_app(config)."""
+"""The core's default settings; each can be overridden by a FEEDBACK_* environment variable or create_app(config)."""
 
-# Every setting the application reads, with its default. The README lists them; a test checks
-# that the README and this module agree.
+# Every setting the core reads, with its default. Each plugin brings its own (the hook
+# feedback_default_settings). The README lists them all; a test checks that it agrees.
 DEFAULTS = {
     # Filled in by create_app with SQLite in the instance folder when left empty.
     "SQLALCHEMY_DATABASE_URI": None,
@@ -26,44 +26,16 @@ DEFAULTS = {
     # Werkzeug's method for password hashes; tests use a cheaper one.
     "PASSWORD_HASH_METHOD": "scrypt",
     "PAGE_SIZE": 50,
-    # Accountability: deadlines in working days, reminders, apology letters.
-    "DEADLINE_DAYS": {"complaint": 10, "petition": 15},
-    "DEADLINE_LEGAL_BASIS": "Quy chế tiếp nhận, xử lý phản ánh, kiến nghị của đơn vị",
-    "OFFICE_CLOSES_AT": "17:00",
-    "DEADLINE_ON_TRANSFER": "restart",
-    "REMINDER_WORKING_DAYS_BEFORE": 2,
-    "APOLOGY_NEW_APPOINTMENT_DAYS": 5,
     # Background work (feedback.jobs): RQ when REDIS_URL is set.
     "JOB_TIMEOUT": 60,
     "JOB_RETRIES": 5,
     "JOB_RETRY_INTERVALS": [10, 30, 60, 300, 900],
     "TICK_INTERVAL_SECONDS": 300,
-    # Notifications: the address links in messages point to, e-mail (Flask-Mail's setting
-    # names) and an SMS gateway over HTTP. Without MAIL_SERVER, mail goes to .eml files in
-    # MAIL_OUTBOX_FOLDER; without SMS_GATEWAY_URL, SMS go to the log (phone numbers masked).
+    # The site's address, for links in messages and documents (/t/CODE).
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
-    "MAIL_SERVER": None,
-    "MAIL_PORT": 25,
-    "MAIL_USE_TLS": False,
-    "MAIL_USE_SSL": False,
-    "MAIL_USERNAME": None,
-    "MAIL_PASSWORD": None,
-    "MAIL_DEFAULT_SENDER": "phananh@localhost",
-    "MAIL_OUTBOX_FOLDER": None,
-    "SMS_GATEWAY_URL": None,
-    "SMS_GATEWAY_METHOD": "POST",
-    "SMS_GATEWAY_AUTH": None,
-    "SMS_GATEWAY_BODY": '{"to": {to}, "text": {text}, "reference": {key}}',
-    "SMS_GATEWAY_TIMEOUT": 10,
-    # A message being sent is left alone this long by other jobs; after OUTBOX_SWEEP_AFTER
-    # seconds without being sent, tick hands it to a job again (same idempotency key).
-    "OUTBOX_SEND_LEASE_SECONDS": 120,
-    "OUTBOX_SWEEP_AFTER_SECONDS": 300,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
-    # Register: what an unsatisfied rating does ("reopen" the item, or "escalate" it to the parent unit).
-    "REGISTER_UNSATISFIED": "reopen",
 }
 
 # Settings that flask-smorest reads; fixed, not meant to be changed by a deployment.

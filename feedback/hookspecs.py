@@ -19,6 +19,33 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 # ---------------------------------------------------------------------------------------------
 
 
+@hookspec(historic=True)
+def feedback_add_hookspecs(pm):
+    """Add this plugin's own hookspecs (pytest's ``pytest_addhooks``).
+
+    :param pm: the application's :class:`pluggy.PluginManager`; call ``pm.add_hookspecs(module)``
+        with a module of ``@hookspec`` functions (use :data:`hookspec` from this module).
+
+    Called once for each plugin as it is registered (a historic hook), before any other of its
+    hooks. A plugin owns the hooks it adds: another plugin that implements them marks its
+    implementations ``@hookimpl(optionalhook=True)``, so that it still loads when the owner is
+    switched off. Must not touch the database or the app.
+    """
+
+
+@hookspec
+def feedback_default_settings():
+    """Return this plugin's settings with their defaults.
+
+    :return: a dict of setting name → default value (or ``None``).
+
+    Called once by ``create_app`` right after the plugins are loaded. The defaults sit above the
+    core's (``feedback.config.DEFAULTS``) and below ``FEEDBACK_*`` environment variables and the
+    mapping passed to ``create_app``; a switched-off plugin brings none. Must be a plain dict:
+    no database, no I/O.
+    """
+
+
 @hookspec
 def feedback_register_blueprints(app):
     """Return the Flask blueprints this plugin serves.
@@ -189,7 +216,8 @@ def feedback_item_may_answer(item, user):
 
 
 # ---------------------------------------------------------------------------------------------
-# Periodic work and accountability events.
+# Periodic work and the calendar. (The accountability plugin specifies its own events:
+# feedback.plugins.accountability.hookspecs.)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -217,45 +245,6 @@ def feedback_calendar_changed(day, working, actor):
 
     Called inside the transaction of the change, after flush. A deadline policy recomputes the
     deadlines of open items (never of answered or closed ones) and logs what it moved.
-    """
-
-
-@hookspec
-def feedback_item_reminded(item, recipient, kind):
-    """A reminder about an item's deadline is due to a member of staff.
-
-    :param item: the open :class:`feedback.items.models.Item`.
-    :param recipient: the :class:`feedback.auth.models.User` to remind.
-    :param kind: ``"due_soon_assignee"`` (a few working days before) or ``"due_today_head"``
-        (on the day the item is due).
-
-    Called once per item, deadline and kind, by the accountability plugin's tick. A
-    notification plugin writes the message to its outbox here. Must not do slow I/O.
-    """
-
-
-@hookspec
-def feedback_item_escalated(item, unit, head):
-    """An overdue item was escalated to the parent unit.
-
-    :param item: the overdue :class:`feedback.items.models.Item`.
-    :param unit: the parent :class:`feedback.units.models.Unit`.
-    :param head: that unit's head (:class:`feedback.auth.models.User`), or ``None``.
-
-    Called once per item and missed deadline. Must not do slow I/O.
-    """
-
-
-@hookspec
-def feedback_apology_issued(item, letter):
-    """A letter of apology was issued for a late item.
-
-    :param item: the :class:`feedback.items.models.Item`.
-    :param letter: the :class:`feedback.plugins.accountability.models.ApologyLetter`, whose
-        ``pdf`` holds the signed letter.
-
-    Called once per lateness. A notification plugin sends it to the filer when there is a
-    contact. Must not do slow I/O.
     """
 
 

@@ -192,7 +192,7 @@ def enqueue_tick(queue) -> bool:
 
 def periodic_tick() -> None:
     """Every plugin's feedback_tick (reminders, letters, the outbox sweep...)."""
-    from feedback.plugins import run_tick
+    from feedback.pluginmanager import run_tick
 
     for name, summary in run_tick():
         log.info("tick %s: %s", name, summary)

@@ -27,7 +27,7 @@ class UnknownSlot(LookupError):
 
 def render_slot(name: str, **context) -> Markup:
     """Join what plugins give for a slot; text is escaped unless a plugin returned Markup."""
-    from feedback.plugins import hook
+    from feedback.pluginmanager import hook
 
     if name not in SLOTS:
         if current_app.debug or current_app.testing:

@@ -18,6 +18,16 @@ def local_today() -> dt.date:
     return utcnow().astimezone(LOCAL_TZ).date()
 
 
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The moment ``day`` starts in Vietnam, in UTC."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
+
+
+def local_day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The local days ``first`` to ``last`` (both included) as UTC moments: ``start <= t < end``."""
+    return local_midnight(first), local_midnight(last + dt.timedelta(days=1))
+
+
 class UTCDateTime(TypeDecorator):
     """An aware datetime stored as naive UTC, so SQLite and PostgreSQL behave alike."""
 

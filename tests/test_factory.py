@@ -64,7 +64,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, db):
 
 def test_importing_the_package_has_no_side_effects(tmp_path):
     code = (
-        "import sys, feedback, feedback.models, feedback.plugins, feedback.hookspecs;"
+        "import sys, feedback, feedback.models, feedback.plugins, feedback.pluginmanager, feedback.hookspecs;"
         "from flask import current_app;"
         "assert not current_app, 'no app at import';"
         "print('ok')"
@@ -87,10 +87,36 @@ def test_wsgi_module_exposes_an_app(monkeypatch, database_url):
     sys.modules.pop("wsgi", None)
 
 
-def test_readme_lists_every_setting():
+def _settings_tables(readme: str) -> dict[str, set[str]]:
+    """The README's settings tables: the core's, then one per plugin under a line naming it (`name`)."""
+    section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    tables, owner = {"core": set()}, "core"
+    for line in section.splitlines():
+        named = re.match(r"\*\*.+\*\* \(`(\w+)`\)", line)
+        if named:
+            owner = named.group(1)
+            tables[owner] = set()
+        row = re.match(r"\| `FEEDBACK_([A-Z_]+)` \|", line)
+        if row:
+            tables[owner].add(row.group(1))
+    return tables
+
+
+def test_readme_lists_every_setting(app):
+    from feedback.pluginmanager import BUILTIN_PLUGINS
+
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name in DEFAULTS:
         assert f"FEEDBACK_{name}" in readme, f"README does not list FEEDBACK_{name}"
+    tables = _settings_tables(readme)
+    assert tables["core"] == set(DEFAULTS)
+    given = {impl.plugin_name: impl.function
+             for impl in app.extensions["feedback.plugins"].hook.feedback_default_settings.get_hookimpls()}
+    plugin_settings = set()
+    for builtin in BUILTIN_PLUGINS:
+        settings = given[builtin.name]()
+        assert tables.get(builtin.name) == set(settings), f"README's table of {builtin.name} is not its settings"
+        plugin_settings |= set(settings)
     documented = set(re.findall(r"`FEEDBACK_([A-Z_]+)`", readme))
-    unknown = documented - set(DEFAULTS) - {"TEST_BACKENDS", "TEST_POSTGRES_URL"}
+    unknown = documented - set(DEFAULTS) - plugin_settings - {"TEST_BACKENDS", "TEST_POSTGRES_URL"}
     assert not unknown, f"README lists unknown settings: {unknown}"

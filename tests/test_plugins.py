@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
 import re
@@ -15,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from feedback import create_app, hookimpl, hookspecs
-from feedback.plugins import CORE_PLUGINS, PluginError, describe, fire_event
+from feedback.pluginmanager import CORE_PLUGINS, Builtin, PluginError, describe, fire_event, hookspec_functions
 from feedback.templating import UnknownSlot, render_slot
 
 from .conftest import base_config
@@ -23,14 +24,26 @@ from .conftest import base_config
 HERE = Path(__file__).parent
 
 
+def hook_functions() -> dict:
+    """Every hook the core and the built-in plugins specify (their hookspecs modules), name → spec."""
+    modules = [hookspecs] + [importlib.import_module(f"feedback.plugins.{path.parent.name}.hookspecs")
+                             for path in sorted((HERE.parent / "feedback" / "plugins").glob("*/hookspecs.py"))]
+    return {name: value for module in modules for name, value in inspect.getmembers(module)
+            if name.startswith("feedback_") and callable(value)}
+
+
 def hook_names():
-    return sorted(name for name, value in inspect.getmembers(hookspecs) if name.startswith("feedback_") and callable(value))
+    return sorted(hook_functions())
+
+
+def test_the_plugin_manager_knows_every_hook_of_the_core_and_the_builtin_plugins(app):
+    assert set(hookspec_functions(app.extensions["feedback.plugins"])) == set(hook_names())
 
 
 def test_every_hook_is_documented_and_tested():
     tests = "\n".join(path.read_text(encoding="utf-8") for path in HERE.rglob("test_*.py"))
-    for name in hook_names():
-        doc = getattr(hookspecs, name).__doc__ or ""
+    for name, function in hook_functions().items():
+        doc = function.__doc__ or ""
         assert len(doc.strip()) > 80, f"{name} needs a docstring that documents it"
         assert ":param" in doc or "Return" in doc, f"{name}'s docstring says nothing of its arguments"
         assert re.search(rf"def test_hook_{name}\b", tests), f"no test_hook_{name} in tests/"
@@ -72,20 +85,20 @@ def test_plugin_with_unknown_hook_is_refused_with_its_name(database_url, monkeyp
         def feedback_item_filled(self, item):  # misspelt hook name
             return None
 
-    monkeypatch.setattr("feedback.plugins.BUILTIN_PLUGINS", (("typo", "tests.fake_typo"),))
+    monkeypatch.setattr("feedback.pluginmanager.BUILTIN_PLUGINS", (Builtin("typo", "tests.fake_typo"),))
     monkeypatch.setitem(sys.modules, "tests.fake_typo", Typo())
     with pytest.raises(PluginError, match="typo"):
         create_app(base_config(database_url))
 
 
 def test_builtin_plugin_that_fails_to_import_stops_startup_naming_it(database_url, monkeypatch):
-    monkeypatch.setattr("feedback.plugins.BUILTIN_PLUGINS", (("broken", "feedback.no_such_module"),))
+    monkeypatch.setattr("feedback.pluginmanager.BUILTIN_PLUGINS", (Builtin("broken", "feedback.no_such_module"),))
     with pytest.raises(PluginError, match=r"plugin 'broken' \(feedback.no_such_module\) failed to load"):
         create_app(base_config(database_url))
 
 
 def test_builtin_plugin_can_be_switched_off(database_url, monkeypatch):
-    monkeypatch.setattr("feedback.plugins.BUILTIN_PLUGINS", (("broken", "feedback.no_such_module"),))
+    monkeypatch.setattr("feedback.pluginmanager.BUILTIN_PLUGINS", (Builtin("broken", "feedback.no_such_module"),))
     app = create_app({**base_config(database_url), "DISABLED_PLUGINS": "broken"})
     assert not app.extensions["feedback.plugins"].has_plugin("broken")
 
@@ -167,10 +180,117 @@ def test_hook_feedback_register_blueprints(database_url, monkeypatch):
         def feedback_register_blueprints(self, app):
             return [extra]
 
-    monkeypatch.setattr("feedback.plugins.BUILTIN_PLUGINS", (("extra", "tests.fake_extra"),))
+    monkeypatch.setattr("feedback.pluginmanager.BUILTIN_PLUGINS", (Builtin("extra", "tests.fake_extra"),))
     monkeypatch.setitem(sys.modules, "tests.fake_extra", Extra())
     app = create_app(base_config(database_url))
     assert app.test_client().get("/extra").text == "extra page"
+
+
+class SurveyHooks:
+    """The hooks a plugin of surveys would own."""
+
+    @hookspecs.hookspec
+    def feedback_survey_closed(self, survey):
+        """A survey closed."""
+
+
+class Surveys:
+    @hookimpl
+    def feedback_add_hookspecs(self, pm):
+        pm.add_hookspecs(SurveyHooks)
+
+
+class SurveyListener:
+    """Listens to the surveys plugin's hook without needing it."""
+
+    def __init__(self):
+        self.closed = []
+
+    @hookimpl(optionalhook=True)
+    def feedback_survey_closed(self, survey):
+        self.closed.append(survey)
+
+
+def test_hook_feedback_add_hookspecs(database_url, monkeypatch):
+    listener = SurveyListener()
+    monkeypatch.setitem(sys.modules, "tests.fake_surveys", Surveys())
+    monkeypatch.setitem(sys.modules, "tests.fake_listener", listener)
+    # The listener is registered before the owner of the hook, and after it: both work.
+    for order in ((Builtin("listener", "tests.fake_listener"), Builtin("surveys", "tests.fake_surveys")),
+                  (Builtin("surveys", "tests.fake_surveys"), Builtin("listener", "tests.fake_listener"))):
+        monkeypatch.setattr("feedback.pluginmanager.BUILTIN_PLUGINS", order)
+        app = create_app(base_config(database_url))
+        pm = app.extensions["feedback.plugins"]
+        assert "feedback_survey_closed" in hookspec_functions(pm)
+        with app.app_context():
+            fire_event("feedback_survey_closed", survey="khảo sát quý 1")
+        assert listener.closed == ["khảo sát quý 1"]
+        listener.closed.clear()
+
+    # The owner switched off: its hook is not specified, and the listener still loads.
+    app = create_app({**base_config(database_url), "DISABLED_PLUGINS": ["surveys"]})
+    pm = app.extensions["feedback.plugins"]
+    assert pm.has_plugin("listener")
+    assert "feedback_survey_closed" not in hookspec_functions(pm)
+
+
+def test_implementing_another_plugins_hook_without_optionalhook_is_refused_when_it_is_off(database_url, monkeypatch):
+    class Strict:
+        @hookimpl
+        def feedback_survey_closed(self, survey):
+            return None
+
+    monkeypatch.setitem(sys.modules, "tests.fake_surveys", Surveys())
+    monkeypatch.setitem(sys.modules, "tests.fake_strict", Strict())
+    monkeypatch.setattr("feedback.pluginmanager.BUILTIN_PLUGINS",
+                        (Builtin("surveys", "tests.fake_surveys"), Builtin("strict", "tests.fake_strict")))
+    assert create_app(base_config(database_url)).extensions["feedback.plugins"].has_plugin("strict")
+    with pytest.raises(PluginError, match=r"plugin 'strict' implements unknown hook\(s\): feedback_survey_closed"):
+        create_app({**base_config(database_url), "DISABLED_PLUGINS": ["surveys"]})
+
+
+def test_builtin_plugins_own_their_hooks(app):
+    from feedback.plugins.accountability import hookspecs as accountability_hooks
+
+    owned = {"feedback_item_reminded", "feedback_item_escalated", "feedback_apology_issued"}
+    assert owned <= set(vars(accountability_hooks))
+    assert not owned & set(vars(hookspecs))
+    assert owned <= set(hookspec_functions(app.extensions["feedback.plugins"]))
+
+
+def test_hook_feedback_default_settings(database_url, monkeypatch):
+    class Settings:
+        @hookimpl
+        def feedback_default_settings(self):
+            return {"SAMPLE_GREETING": "xin chào", "SAMPLE_LIMITS": [1, 2], "PAGE_SIZE": 7}
+
+    monkeypatch.setitem(sys.modules, "tests.fake_settings", Settings())
+    monkeypatch.setattr("feedback.pluginmanager.BUILTIN_PLUGINS", (Builtin("settings", "tests.fake_settings"),))
+    app = create_app(base_config(database_url))
+    # Above the core's defaults.
+    assert (app.config["SAMPLE_GREETING"], app.config["PAGE_SIZE"]) == ("xin chào", 7)
+    # Each app has its own copy of a list or dict default.
+    app.config["SAMPLE_LIMITS"].append(3)
+    assert create_app(base_config(database_url)).config["SAMPLE_LIMITS"] == [1, 2]
+    # Below the environment, which is below the caller's mapping.
+    monkeypatch.setenv("FEEDBACK_SAMPLE_GREETING", '"chào bạn"')
+    monkeypatch.setenv("FEEDBACK_PAGE_SIZE", "25")
+    app = create_app({**base_config(database_url), "PAGE_SIZE": 3})
+    assert (app.config["SAMPLE_GREETING"], app.config["PAGE_SIZE"]) == ("chào bạn", 3)
+    # Switched off, a plugin brings none.
+    monkeypatch.delenv("FEEDBACK_SAMPLE_GREETING")
+    app = create_app({**base_config(database_url), "DISABLED_PLUGINS": ["settings"]})
+    assert "SAMPLE_GREETING" not in app.config and app.config["PAGE_SIZE"] == 25
+
+
+def test_builtin_plugins_bring_their_settings(make_app):
+    app = make_app()
+    assert app.config["DEADLINE_DAYS"] == {"complaint": 10, "petition": 15}
+    assert app.config["MAIL_PORT"] == 25 and app.config["REGISTER_UNSATISFIED"] == "reopen"
+    off = make_app(DISABLED_PLUGINS=["accountability", "notify", "register"])
+    assert not {"DEADLINE_DAYS", "OFFICE_CLOSES_AT", "MAIL_SERVER", "OUTBOX_SWEEP_AFTER_SECONDS",
+                "REGISTER_UNSATISFIED"} & set(off.config)
+    assert make_app(OFFICE_CLOSES_AT="16:30").config["OFFICE_CLOSES_AT"] == "16:30"
 
 
 def test_hook_feedback_register_commands(database_url, monkeypatch):
@@ -183,7 +303,7 @@ def test_hook_feedback_register_commands(database_url, monkeypatch):
             def extra_command():
                 click.echo(f"app is {app.name}")
 
-    monkeypatch.setattr("feedback.plugins.BUILTIN_PLUGINS", (("commands", "tests.fake_commands"),))
+    monkeypatch.setattr("feedback.pluginmanager.BUILTIN_PLUGINS", (Builtin("commands", "tests.fake_commands"),))
     monkeypatch.setitem(sys.modules, "tests.fake_commands", Commands())
     app = create_app(base_config(database_url))
     assert app.test_cli_runner().invoke(args=["extra-command"]).output.strip() == "app is feedback"

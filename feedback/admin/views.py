@@ -10,7 +10,7 @@ from feedback.admin.forms import CalendarChangeForm, ImportForm, MergeForm, Proc
 from feedback.auth.forms import UserForm
 from feedback.auth.models import User
 from feedback.auth.services import check_password_strength, create_user
-from feedback.auth.views import roles_required
+from feedback.auth.decorators import roles_required
 from feedback.errors import ServiceError
 from feedback.extensions import db
 from feedback.forms import choices, commit_or_show_errors, unit_options
@@ -208,7 +208,7 @@ def import_procedures_view():
 def calendar():
     from flask_login import current_user
 
-    from feedback.plugins import fire_event
+    from feedback.pluginmanager import fire_event
     from feedback.timeutil import local_today
     from feedback.workdays import Calendar, CalendarChange
 
@@ -253,7 +253,7 @@ def _days_off(calendar, year: int) -> list:
 def delete_calendar_change(change_id: int):
     from flask_login import current_user
 
-    from feedback.plugins import fire_event
+    from feedback.pluginmanager import fire_event
     from feedback.workdays import CalendarChange
 
     change = db.session.get(CalendarChange, change_id) or abort(404)

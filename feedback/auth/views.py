@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_required, login_user, logout_user
 
 from feedback.auth.forms import LoginForm
 from feedback.auth.services import authenticate
@@ -15,22 +14,6 @@ from feedback.extensions import db
 from feedback.ratelimit import limited
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-
-
-def roles_required(*roles):
-    """Allow only signed-in users with one of ``roles``."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapper(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _safe_next(target: str | None, user) -> str:

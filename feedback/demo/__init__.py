@@ -10,7 +10,7 @@ from sqlalchemy import select
 from feedback.auth.models import User, hash_password
 from feedback.auth.services import create_user
 from feedback.extensions import db
-from feedback.plugins import hook
+from feedback.pluginmanager import hook
 from feedback.procedures.services import import_procedures
 from feedback.units.models import Unit
 from feedback.units.services import import_units

@@ -99,3 +99,15 @@ def check_file(filename: str, data: bytes, max_bytes: int) -> tuple[CheckedFile 
     if kind != EXTENSIONS[extension]:
         return None, _("%(name)s is not the kind of file its name says (.%(extension)s).", name=name, extension=extension)
     return CheckedFile(name, CONTENT_TYPES[kind], data), None
+
+
+def check_files(files: list[tuple[str, bytes]], max_bytes: int) -> tuple[list[CheckedFile], str | None]:
+    """Check each (name, content): the files that passed, and every problem in one message (or None)."""
+    passed, problems = [], []
+    for filename, data in files:
+        checked, problem = check_file(filename, data, max_bytes)
+        if problem:
+            problems.append(problem)
+        else:
+            passed.append(checked)
+    return passed, " ".join(problems) or None

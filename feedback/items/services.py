@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,15 +23,16 @@ from feedback.auth.services import EMAIL_PATTERN
 from feedback.errors import Conflict, Forbidden, Invalid, NotFound
 from feedback.extensions import db
 from feedback.items import codes
-from feedback.items.attachments import check_file
+from feedback.items.attachments import CheckedFile, check_files
 from feedback.items.models import CHANNELS, KINDS, STAFF_CHANNELS, TOPICS, Attachment, Item, ItemContact, ItemEvent, \
     Response, Submission
 from feedback.items.states import FINAL_STATUSES, OPEN_STATUSES, check_move
-from feedback.plugins import fire_event, hook
+from feedback.pluginmanager import fire_event, hook
+from feedback.pagination import Keyset
 from feedback.procedures.models import Procedure
 from feedback.redaction import mask
 from feedback.text import fold
-from feedback.timeutil import LOCAL_TZ, utcnow
+from feedback.timeutil import LOCAL_TZ, local_midnight, utcnow
 from feedback.units.models import Unit
 
 TITLE_MIN, TITLE_MAX = 5, 200
@@ -147,15 +147,9 @@ def _validate(filing: Filing, staff: bool) -> tuple[dict, Unit | None, Procedure
     if len(filing.files) > MAX_ATTACHMENTS:
         errors["attachments"] = _("Attach at most %(n)s files.", n=MAX_ATTACHMENTS)
     else:
-        problems = []
-        for filename, data in filing.files:
-            checked, problem = check_file(filename, data, current_app.config["ATTACHMENT_MAX_BYTES"])
-            if problem:
-                problems.append(problem)
-            else:
-                files.append(checked)
+        files, problems = check_files(filing.files, current_app.config["ATTACHMENT_MAX_BYTES"])
         if problems:
-            errors["attachments"] = " ".join(problems)
+            errors["attachments"] = problems
     return errors, unit, procedure, files
 
 
@@ -196,9 +190,7 @@ def file_item(filing: Filing, actor: User | None = None, token: str | None = Non
                 consent_at=now if filing.consent else None,
                 notify_sms=filing.notify_sms, notify_email=filing.notify_email, locale=_current_locale(),
             )
-        for checked in files:
-            item.attachments.append(Attachment(filename=checked.filename, content_type=checked.content_type,
-                                               size=checked.size, sha256=checked.sha256, data=checked.data))
+        _attach(item, files)
         db.session.flush()
         if token:
             db.session.add(Submission(token_hash=codes.digest(token), fingerprint=fingerprint, item=item))
@@ -218,6 +210,12 @@ def file_item(filing: Filing, actor: User | None = None, token: str | None = Non
     if item.unit is not None:
         _route(item, actor=None, cause="filed")
     return item, access_key, True
+
+
+def _attach(item: Item, files: list[CheckedFile]) -> None:
+    for checked in files:
+        item.attachments.append(Attachment(filename=checked.filename, content_type=checked.content_type,
+                                           size=checked.size, sha256=checked.sha256, data=checked.data))
 
 
 def _current_locale() -> str:
@@ -529,17 +527,12 @@ def add_information(item: Item, text: str, files: list[tuple[str, bytes]]) -> It
         errors["text"] = _("Write at most %(n)s characters; attach a document for more.", n=BODY_MAX)
     if len(item.attachments) + len(files) > MAX_ATTACHMENTS + 5:
         errors["attachments"] = _("Attach at most %(n)s files.", n=MAX_ATTACHMENTS)
-    checked_files, problems = [], []
-    for filename, data in files:
-        checked, problem = check_file(filename, data, current_app.config["ATTACHMENT_MAX_BYTES"])
-        problems.append(problem) if problem else checked_files.append(checked)
+    checked_files, problems = check_files(files, current_app.config["ATTACHMENT_MAX_BYTES"])
     if problems:
-        errors["attachments"] = " ".join(problems)
+        errors["attachments"] = problems
     if errors:
         raise Invalid(_("Nothing was added: please correct the marked fields."), errors)
-    for checked in checked_files:
-        item.attachments.append(Attachment(filename=checked.filename, content_type=checked.content_type,
-                                           size=checked.size, sha256=checked.sha256, data=checked.data))
+    _attach(item, checked_files)
     db.session.flush()
     return log(item, "information_added", actor_kind="citizen", public=False,
                data={"text": text, "attachments": [c.filename for c in checked_files]})
@@ -610,10 +603,6 @@ class ItemFilters:
     sort: str = "received_desc"
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="items-cursor")
-
-
 def list_items(user: User, filters: ItemFilters, cursor: str | None = None, limit: int = 50) -> tuple[list[Item], str | None]:
     """A page of the items ``user`` handles, filtered and sorted, with the cursor of the next page."""
     if filters.sort not in SORTS:
@@ -641,37 +630,18 @@ def list_items(user: User, filters: ItemFilters, cursor: str | None = None, limi
     if filters.overdue:
         query = query.where(Item.due_at < utcnow(), Item.status.in_(OPEN_STATUSES))
     if filters.received_from:
-        query = query.where(Item.received_at >= _local_midnight(filters.received_from))
+        query = query.where(Item.received_at >= local_midnight(filters.received_from))
     if filters.received_to:
-        query = query.where(Item.received_at < _local_midnight(filters.received_to + dt.timedelta(days=1)))
+        query = query.where(Item.received_at < local_midnight(filters.received_to + dt.timedelta(days=1)))
     if filters.q:
         code = codes.normalise(filters.q)
         words = [Item.search_text.contains(word, autoescape=True) for word in fold(filters.q).split()[:10]]
         query = query.where(or_(Item.code == code, and_(*words)) if words else Item.code == code)
 
-    # Keyset pagination: (sort value, id) of the last row; items without a deadline sort last.
+    # Items without a deadline sort last.
     far = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
-    sort_value = func.coalesce(column, far) if filters.sort == "due_asc" else column
-    if cursor:
-        try:
-            last_value, last_id = _serializer().loads(cursor)
-            last_value = dt.datetime.fromisoformat(last_value)
-        except (BadSignature, ValueError, TypeError):
-            raise Invalid(_("This page link is not valid; start again from the first page."),
-                          {"cursor": _("Not a valid cursor.")}) from None
-        if descending:
-            query = query.where(or_(sort_value < last_value, and_(sort_value == last_value, Item.id < last_id)))
-        else:
-            query = query.where(or_(sort_value > last_value, and_(sort_value == last_value, Item.id > last_id)))
-    order = (sort_value.desc(), Item.id.desc()) if descending else (sort_value.asc(), Item.id.asc())
-    rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        value = getattr(last, column.key) or far
-        next_cursor = _serializer().dumps([value.isoformat(), last.id])
-    return rows[:limit], next_cursor
+    keyset = Keyset(salt="items-cursor", sort=filters.sort,
+                    sort_value=func.coalesce(column, far) if filters.sort == "due_asc" else column,
+                    id_column=Item.id, descending=descending, key=column.key, missing=far)
+    return keyset.page(query, cursor, limit)
 
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)

@@ -15,6 +15,7 @@ from feedback.errors import ServiceError
 from feedback.extensions import db
 from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_options
 from feedback.items import services
+from feedback.items.access import filer_item, grant_filer_access, staff_item
 from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, FilingForm, ListFilterForm, LookupForm, \
     StaffFilingForm
 from feedback.items.models import CHANNELS, KINDS, TOPICS, Attachment, Item
@@ -27,7 +28,6 @@ from feedback.units.models import Unit
 bp = Blueprint("items", __name__, template_folder="templates")
 staff_bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 
-ACCESS_SESSION_KEY = "item_access"
 RECEIPT_SESSION_KEY = "receipts"
 
 
@@ -121,7 +121,7 @@ def receipt(code: str):
         session[RECEIPT_SESSION_KEY].pop(item.code)
         session.modified = True
     else:
-        _grant_access(item)
+        grant_filer_access(item)
     return render_template("items/receipt.html", item=item, access_key=entry["key"], kiosk=entry["kiosk"])
 
 
@@ -151,7 +151,7 @@ def track(code: str):
     access = AccessForm()
     if request.method == "POST" and access.validate():
         if services.filer_may_see(item, key=access.key.data or "", phone=access.phone.data or ""):
-            _grant_access(item)
+            grant_filer_access(item)
             return redirect(url_for("items.private", code=item.code))
         access.key.errors = [_("The access key or the phone number does not match this item.")]
         status = 403
@@ -173,22 +173,6 @@ def kiosk():
             apply_errors(form, exc)
             status = 404
     return render_template("items/kiosk.html", form=form, item=item, view=view), status
-
-
-def _grant_access(item: Item) -> None:
-    granted = session.setdefault(ACCESS_SESSION_KEY, [])
-    if item.code not in granted:
-        granted.append(item.code)
-        del granted[:-20]
-        session.modified = True
-
-
-def filer_item(code: str) -> Item:
-    """The item whose filer opened it in this session (key or phone), or 403."""
-    item = services.find_item(code)
-    if item.code not in session.get(ACCESS_SESSION_KEY, []):
-        abort(403)
-    return item
 
 
 @bp.route("/track/<code>/private", methods=["GET", "POST"])
@@ -250,13 +234,6 @@ def staff_only():
     """Signed-in staff only."""
 
 
-def _staff_item(code: str) -> Item:
-    item = services.find_item(code)
-    if not services.can_handle(current_user, item):
-        abort(403)
-    return item
-
-
 @staff_bp.route("/items")
 def items():
     form = ListFilterForm(request.args)
@@ -314,7 +291,7 @@ def new_item():
 
 @staff_bp.route("/items/<code>")
 def item(code: str):
-    found = _staff_item(code)
+    found = staff_item(code)
     services.record_view_of_personal_data(found, current_user)
     db.session.commit()
     return _item_page(found, ActionForm())
@@ -329,7 +306,7 @@ def _item_page(found: Item, form: ActionForm, status: int = 200):
 
 @staff_bp.route("/items/<code>/actions", methods=["POST"])
 def act(code: str):
-    found = _staff_item(code)
+    found = staff_item(code)
     form = ActionForm()
     if not form.validate():
         return _item_page(found, form, 422)
@@ -341,7 +318,7 @@ def act(code: str):
     except ServiceError as exc:
         db.session.rollback()
         apply_errors(form, exc)
-        found = _staff_item(code)
+        found = staff_item(code)
         return _item_page(found, form, exc.status)
     flash(_("Done: %(action)s.", action=ACTIONS[event.action].label if event.action in ACTIONS else event.action),
           "success")
@@ -350,4 +327,4 @@ def act(code: str):
 
 @staff_bp.route("/items/<code>/attachments/<int:attachment_id>")
 def staff_attachment(code: str, attachment_id: int):
-    return _send_attachment(_staff_item(code), attachment_id)
+    return _send_attachment(staff_item(code), attachment_id)

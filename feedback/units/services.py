@@ -11,7 +11,7 @@ from sqlalchemy import select
 from feedback.csvimport import CsvReader
 from feedback.errors import Conflict, Invalid, NotFound
 from feedback.extensions import db
-from feedback.plugins import fire_event
+from feedback.pluginmanager import fire_event
 from feedback.timeutil import local_today
 from feedback.units.models import UNIT_KINDS, Unit
 

@@ -14,7 +14,7 @@ from feedback.items.deadlines import Deadline
 from feedback.items.models import Item
 from feedback.items.services import log
 from feedback.items.states import OPEN_STATUSES
-from feedback.plugins import fire_event
+from feedback.pluginmanager import fire_event
 from feedback.plugins.accountability.models import Answer, ApologyLetter, DeadlineRule, Delegation, Notice
 from feedback.timeutil import LOCAL_TZ, local_today
 from feedback.workdays import Calendar

@@ -9,20 +9,14 @@ from sqlalchemy import Integer, and_, case, cast, func, or_, select
 from feedback.extensions import db
 from feedback.items.models import Item, ItemEvent
 from feedback.plugins.accountability.models import Answer
-from feedback.timeutil import LOCAL_TZ, utcnow
+from feedback.timeutil import local_day_bounds, utcnow
 from feedback.units.models import Unit
-
-
-def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(date_from, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
-    return start, end
 
 
 def unit_stats(date_from: dt.date, date_to: dt.date) -> list[dict]:
     """For each unit: received, answered (on time, late), open and overdue, on-time rate, and the
     mean and 90th percentile of the time to answer in working days, for the local dates given."""
-    start, end = _bounds(date_from, date_to)
+    start, end = local_day_bounds(date_from, date_to)
     now = min(utcnow(), end)
 
     # Received: the first unit an item reached, from the log (the unit it was filed to, or the

@@ -11,9 +11,10 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from feedback.auth.models import User
-from feedback.auth.views import roles_required
+from feedback.auth.decorators import roles_required
 from feedback.extensions import db
 from feedback.forms import Form, choices
+from feedback.items.access import filer_item
 from feedback.items.models import KINDS, TOPICS, Item
 from feedback.items.services import units_in_scope
 from feedback.items.states import OPEN_STATUSES
@@ -24,11 +25,6 @@ from feedback.timeutil import local_today, utcnow
 from feedback.workdays import Calendar
 
 bp = Blueprint("accountability", __name__, template_folder="templates")
-
-
-def letters_in(item: Item) -> list[dict]:
-    """The letters issued for an item, from its (already loaded) event log."""
-    return [event.data for event in item.events if event.action == "apology_issued"]
 
 
 # --- the inbox ------------------------------------------------------------------------------
@@ -188,8 +184,6 @@ def staff_letter(letter_id: int):
 
 @bp.route("/track/<code>/letters/<int:letter_id>.pdf")
 def filer_letter(code: str, letter_id: int):
-    from feedback.items.views import filer_item
-
     item = filer_item(code)
     letter = db.session.get(ApologyLetter, letter_id)
     if letter is None or letter.item_id != item.id:

@@ -4,6 +4,33 @@ from __future__ import annotations
 
 from feedback.hookspecs import hookimpl
 
+# E-mail (Flask-Mail's setting names) and an SMS gateway over HTTP. Without MAIL_SERVER, mail
+# goes to .eml files in MAIL_OUTBOX_FOLDER; without SMS_GATEWAY_URL, SMS go to the log (phone
+# numbers masked). A message being sent is left alone OUTBOX_SEND_LEASE_SECONDS by other jobs;
+# after OUTBOX_SWEEP_AFTER_SECONDS without being sent, tick hands it to a job again (same key).
+SETTINGS = {
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "phananh@localhost",
+    "MAIL_OUTBOX_FOLDER": None,
+    "SMS_GATEWAY_URL": None,
+    "SMS_GATEWAY_METHOD": "POST",
+    "SMS_GATEWAY_AUTH": None,
+    "SMS_GATEWAY_BODY": '{"to": {to}, "text": {text}, "reference": {key}}',
+    "SMS_GATEWAY_TIMEOUT": 10,
+    "OUTBOX_SEND_LEASE_SECONDS": 120,
+    "OUTBOX_SWEEP_AFTER_SECONDS": 300,
+}
+
+
+@hookimpl
+def feedback_default_settings():
+    return SETTINGS
+
 
 @hookimpl
 def feedback_register_blueprints(app):
@@ -41,21 +68,24 @@ def feedback_item_status_changed(item, old, new, actor, action, event):
         tell_staff(item.assignee, item, "new_item")
 
 
-@hookimpl
+# Accountability's hook: optional, so that notify loads when accountability is switched off.
+@hookimpl(optionalhook=True)
 def feedback_item_reminded(item, recipient, kind):
     from feedback.plugins.notify.services import tell_staff
 
     tell_staff(recipient, item, "reminder")
 
 
-@hookimpl
+# Accountability's hook: optional, so that notify loads when accountability is switched off.
+@hookimpl(optionalhook=True)
 def feedback_item_escalated(item, unit, head):
     from feedback.plugins.notify.services import tell_staff
 
     tell_staff(head, item, "escalation")
 
 
-@hookimpl
+# Accountability's hook: optional, so that notify loads when accountability is switched off.
+@hookimpl(optionalhook=True)
 def feedback_apology_issued(item, letter):
     from feedback.plugins.notify.services import tell_filer
 

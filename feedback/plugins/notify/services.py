@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from feedback import jobs
 from feedback.extensions import db
 from feedback.items.states import STATUSES
-from feedback.plugins import hook
+from feedback.pluginmanager import hook
 from feedback.plugins.notify.channels import DeliveryError
 from feedback.plugins.notify.messages import compose
 from feedback.plugins.notify.models import OutboxMessage

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from feedback.auth.views import roles_required
+from feedback.auth.decorators import roles_required
 from feedback.extensions import db
 from feedback.plugins.notify.models import STATUSES, OutboxMessage
 from feedback.plugins.notify.services import retry

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from feedback.hookspecs import hookimpl
 
+SETTINGS = {
+    # What an unsatisfied rating does: "reopen" the item, or "escalate" it to the parent unit.
+    "REGISTER_UNSATISFIED": "reopen",
+}
+
+
+@hookimpl
+def feedback_default_settings():
+    return SETTINGS
+
 
 @hookimpl
 def feedback_register_blueprints(app):

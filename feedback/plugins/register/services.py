@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, func, literal, or_, select, tuple_
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -19,10 +18,11 @@ from feedback.items import codes
 from feedback.items.models import KINDS, TOPICS, Item, Response
 from feedback.items.services import log, public_text, restrict_public_view, transition
 from feedback.items.states import OPEN_STATUSES, STATUSES
+from feedback.pagination import Keyset
 from feedback.plugins.register.models import PublicText, Rating, RegisterEntry
 from feedback.procedures.models import Procedure
 from feedback.text import fold
-from feedback.timeutil import LOCAL_TZ, UTCDateTime, utcnow
+from feedback.timeutil import LOCAL_TZ, local_midnight, utcnow
 from feedback.units.models import Unit
 from feedback.workdays import Calendar
 
@@ -199,26 +199,6 @@ class RegisterFilters:
     sort: str = "received_desc"
 
 
-def _cursors() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="register-cursor")
-
-
-def make_cursor(sort: str, value: dt.datetime, item_id: int) -> str:
-    return _cursors().dumps([sort, value.isoformat(), item_id])
-
-
-def _read_cursor(cursor: str, sort: str) -> tuple[dt.datetime, int]:
-    try:
-        cursor_sort, value, item_id = _cursors().loads(cursor)
-        value = dt.datetime.fromisoformat(value)
-        if cursor_sort != sort or not isinstance(item_id, int) or value.tzinfo is None:
-            raise ValueError(cursor_sort)
-    except (BadSignature, ValueError, TypeError):
-        raise Invalid(_("This page link is not valid; start again from the first page."),
-                      {"cursor": _("Not a valid cursor.")}) from None
-    return value, item_id
-
-
 def _check(filters: RegisterFilters) -> dict[str, str]:
     errors = {}
     if filters.sort not in SORTS:
@@ -281,26 +261,13 @@ def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50)
         code = codes.normalise(filters.q)
         matches = and_(*[RegisterEntry.search_text.like("%" + _escape_like(word) + "%", escape="\\") for word in words])
         query = query.where(or_(RegisterEntry.code == code, matches) if codes.is_valid(code) else matches)
-    if cursor:
-        last_value, last_id = _read_cursor(cursor, filters.sort)
-        # A row-value comparison, which both databases answer from the (sort value, id) index.
-        key, last = tuple_(sort_value, RegisterEntry.item_id), tuple_(literal(last_value, UTCDateTime()), literal(last_id))
-        query = query.where(key < last if descending else key > last)
-    order = (sort_value.desc(), RegisterEntry.item_id.desc()) if descending else (sort_value.asc(), RegisterEntry.item_id.asc())
-    rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = make_cursor(filters.sort, getattr(last, column.key) or _EPOCH, last.item_id)
-    return rows[:limit], next_cursor
+    keyset = Keyset(salt="register-cursor", sort=filters.sort, sort_value=sort_value, id_column=RegisterEntry.item_id,
+                    descending=descending, key=column.key, missing=_EPOCH)
+    return keyset.page(query, cursor, limit)
 
 
 def _escape_like(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
 
 
 def fields() -> list[str]:

@@ -12,7 +12,7 @@ from feedback.extensions import db
 from feedback.items.models import Item
 from feedback.plugins.accountability.models import Answer
 from feedback.plugins.accountability.stats import unit_stats
-from feedback.timeutil import LOCAL_TZ, local_today, utcnow
+from feedback.timeutil import local_day_bounds, local_today, utcnow
 from feedback.units.models import Unit
 
 TARGET = 1.0  # every item answered on time
@@ -31,15 +31,9 @@ def period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date,
     return date_from, date_to
 
 
-def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(date_from, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
-    return start, end
-
-
 def open_items(date_from: dt.date, date_to: dt.date) -> dict[int, int]:
     """Per unit: items received by the end of the period and still open then (neither answered nor closed)."""
-    _start, end = _bounds(date_from, date_to)
+    _start, end = local_day_bounds(date_from, date_to)
     when = min(utcnow(), end)
     return dict(db.session.execute(
         select(Item.unit_id, func.count(Item.id))
@@ -91,7 +85,7 @@ def trend(date_to: dt.date, unit: Unit | None = None, count: int = 12) -> list[d
     result = []
     for first in months_back(date_to, count):
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        start, end = _bounds(first, last)
+        start, end = local_day_bounds(first, last)
         answered = select(func.count(Answer.id), func.sum(case((Answer.on_time, 1), else_=0))).where(
             Answer.answered_at >= start, Answer.answered_at < end)
         if unit is not None:

@@ -14,7 +14,7 @@ from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_op
 from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
-from feedback.items.views import filer_item
+from feedback.items.access import filer_item, staff_item
 from feedback.plugins.register import charts, exports, services, stats
 from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, SearchForm
 from feedback.timeutil import utcnow
@@ -225,9 +225,7 @@ def rating(code: str):
 @bp.route("/staff/register/<code>", methods=["GET", "POST"])
 @login_required
 def review(code: str):
-    found = items.find_item(code)
-    if not items.can_handle(current_user, found):
-        abort(403)
+    found = staff_item(code)
     reviewed = db.session.get(services.PublicText, found.id)
     form = ReviewForm(obj=None)
     answer = found.published_response or found.pending_draft

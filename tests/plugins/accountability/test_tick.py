@@ -11,7 +11,7 @@ from sqlalchemy import select
 from feedback import hookimpl
 from feedback.extensions import db as _db
 from feedback.items.models import ItemEvent
-from feedback.plugins import run_tick
+from feedback.pluginmanager import run_tick
 from feedback.plugins.accountability import services
 from feedback.plugins.accountability.models import ApologyLetter, Notice
 from feedback.workdays import CalendarChange

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from feedback.extensions import db as _db
 from feedback.items.models import Item
 from feedback.items.states import STATUSES
-from feedback.plugins import run_tick
+from feedback.pluginmanager import run_tick
 from feedback.plugins.notify import sms
 from feedback.plugins.notify.messages import FILER_KINDS, compose
 from feedback.plugins.notify.models import OutboxMessage

@@ -366,7 +366,7 @@ def test_the_sweep_hands_lost_messages_to_a_job_again(app, db, mail_folder):
 
 
 def test_the_tick_sweeps_the_outbox(app, db, mail_folder):
-    from feedback.plugins import run_tick
+    from feedback.pluginmanager import run_tick
 
     lost = a_message(enqueued_at=utcnow() - dt.timedelta(hours=1))
     results = dict(run_tick(utcnow()))

@@ -1,0 +1,51 @@
+"""The accountability plugin's own hooks: what its periodic work announces (reminders,
+escalations, letters of apology), for a notification plugin or any other to act on.
+
+Added to the plugin manager by ``feedback_add_hookspecs`` when the plugin is loaded; a plugin that
+implements them marks its implementations ``@hookimpl(optionalhook=True)``, so that it still
+loads when accountability is switched off. Called with keyword arguments only, each
+implementation in its own savepoint, inside tick's transaction.
+"""
+
+from __future__ import annotations
+
+from feedback.hookspecs import hookspec
+
+
+@hookspec
+def feedback_item_reminded(item, recipient, kind):
+    """A reminder about an item's deadline is due to a member of staff.
+
+    :param item: the open :class:`feedback.items.models.Item`.
+    :param recipient: the :class:`feedback.auth.models.User` to remind.
+    :param kind: ``"due_soon_assignee"`` (a few working days before) or ``"due_today_head"``
+        (on the day the item is due).
+
+    Called once per item, deadline and kind, by the accountability plugin's tick. A
+    notification plugin writes the message to its outbox here. Must not do slow I/O.
+    """
+
+
+@hookspec
+def feedback_item_escalated(item, unit, head):
+    """An overdue item was escalated to the parent unit.
+
+    :param item: the overdue :class:`feedback.items.models.Item`.
+    :param unit: the parent :class:`feedback.units.models.Unit`.
+    :param head: that unit's head (:class:`feedback.auth.models.User`), or ``None``.
+
+    Called once per item and missed deadline. Must not do slow I/O.
+    """
+
+
+@hookspec
+def feedback_apology_issued(item, letter):
+    """A letter of apology was issued for a late item.
+
+    :param item: the :class:`feedback.items.models.Item`.
+    :param letter: the :class:`feedback.plugins.accountability.models.ApologyLetter`, whose
+        ``pdf`` holds the signed letter.
+
+    Called once per lateness. A notification plugin sends it to the filer when there is a
+    contact. Must not do slow I/O.
+    """
