@@ -279,6 +279,34 @@ def feedback_public_view(item, view):
 
 
 # ---------------------------------------------------------------------------------------------
+# Statistics across plugins: dashboards and scorecards ask, the plugins that keep figures answer.
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def feedback_unit_statistics(units, date_from, date_to, by_month):
+    """This plugin's figures per unit over a period, for dashboards and scorecards.
+
+    :param units: the list of :class:`feedback.units.models.Unit` asked about, or ``None`` for
+        every unit that has figures in the period.
+    :param date_from: the first local :class:`datetime.date` of the period.
+    :param date_to: the last local :class:`datetime.date` of the period (included).
+    :param by_month: ``False``: figures for the whole period; ``True``: the same figures for each
+        calendar month of the period (a plugin may give fewer figures by month).
+    :return: ``None`` when this plugin keeps no figures; otherwise a dict ``{unit id: figures}``
+        (``{unit id: {first day of the month: figures}}`` by month), where figures is a dict of
+        name → number (or ``None`` when it cannot be computed) with the plugin's own names, e.g.
+        the accountability plugin's ``received``, ``answered``, ``answered_on_time``,
+        ``answered_late``, ``open_overdue``, ``on_time_rate``, ``mean_working_days`` and
+        ``p90_working_days``. A unit without figures may be left out.
+
+    Every implementation is called; the caller merges the figures of each unit. Called once per
+    page (never once per unit or row), so an implementation answers in a few set-based queries.
+    Must only read: no change, no commit.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
 # Notifications.
 # ---------------------------------------------------------------------------------------------
 

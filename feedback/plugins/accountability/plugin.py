@@ -85,6 +85,15 @@ def feedback_tick(now):
 
 
 @hookimpl
+def feedback_unit_statistics(units, date_from, date_to, by_month):
+    """On-time figures: received, answered on time and late, open and overdue, time to answer."""
+    from feedback.plugins.accountability.stats import monthly_figures, unit_figures
+
+    unit_ids = None if units is None else {unit.id for unit in units}
+    return (monthly_figures if by_month else unit_figures)(date_from, date_to, unit_ids)
+
+
+@hookimpl
 def feedback_template_slot(name, context):
     if name == "staff.menu":
         from flask import url_for

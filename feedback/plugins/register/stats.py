@@ -1,17 +1,17 @@
-"""The dashboard's figures: per unit and period (accountability's unit_stats), open items, and the monthly trend."""
+"""The dashboard's figures: per unit and period (what plugins give through feedback_unit_statistics),
+open items, and the monthly trend."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 
 from feedback.errors import Invalid
 from feedback.extensions import db
 from feedback.items.models import Item
-from feedback.plugins.accountability.models import Answer
-from feedback.plugins.accountability.stats import unit_stats
+from feedback.pluginmanager import hook
 from feedback.timeutil import local_day_bounds, local_today, utcnow
 from feedback.units.models import Unit
 
@@ -44,31 +44,59 @@ def open_items(date_from: dt.date, date_to: dt.date) -> dict[int, int]:
     ).all())
 
 
+# The on-time figures the dashboard shows, as the accountability plugin (or a replacement) gives
+# them through feedback_unit_statistics; counts are 0 for a unit without any, the rest None.
+COUNTS = ("received", "answered", "answered_on_time", "answered_late", "open_overdue")
+MEASURES = ("on_time_rate", "mean_working_days", "p90_working_days")
+
+
+def unit_statistics(units: list[Unit] | None, date_from: dt.date, date_to: dt.date,
+                    by_month: bool = False) -> dict[int, dict] | None:
+    """Every plugin's figures by unit (feedback_unit_statistics), merged; None when no plugin keeps any."""
+    answers = [answer for answer in hook().feedback_unit_statistics(
+        units=units, date_from=date_from, date_to=date_to, by_month=by_month) if answer is not None]
+    if not answers:
+        return None
+    merged: dict[int, dict] = {}
+    for answer in answers:
+        for unit_id, figures in answer.items():
+            if by_month:
+                for month, values in figures.items():
+                    merged.setdefault(unit_id, {}).setdefault(month, {}).update(values)
+            else:
+                merged.setdefault(unit_id, {}).update(figures)
+    return merged
+
+
 def dashboard(date_from: dt.date, date_to: dt.date, unit: Unit | None = None) -> dict:
-    """Rows per unit (or the one unit), totals, and the ranking by on-time rate."""
-    rows = unit_stats(date_from, date_to)
+    """Rows per unit (or the one unit), totals, and the ranking by on-time rate.
+
+    ``on_time`` says whether any plugin gave on-time figures; without them the rows and totals
+    hold None for each, never a 0 that would read as a count.
+    """
+    figures = unit_statistics([unit] if unit is not None else None, date_from, date_to)
+    on_time = figures is not None
     opened = open_items(date_from, date_to)
-    codes = {row["unit"] for row in rows}
-    units_by_id = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(list(opened))))} if opened else {}
-    for unit_id, count in opened.items():  # units with open items only, and nothing else in the period
-        found = units_by_id[unit_id]
-        if found.code not in codes:
-            rows.append({"unit": found.code, "name": found.name, "received": 0, "answered": 0, "answered_on_time": 0,
-                         "answered_late": 0, "open_overdue": 0, "on_time_rate": None, "mean_working_days": None,
-                         "p90_working_days": None})
-    ids = {u.code: u.id for u in db.session.scalars(select(Unit).where(Unit.code.in_([r["unit"] for r in rows])))}
-    for row in rows:
-        row["open"] = opened.get(ids.get(row["unit"]), 0)
     if unit is not None:
-        rows = [row for row in rows if row["unit"] == unit.code]
-    rows.sort(key=lambda row: row["unit"])
-    totals = {name: sum(row[name] for row in rows) for name in
-              ("received", "answered", "answered_on_time", "answered_late", "open", "open_overdue")}
-    totals["on_time_rate"] = round(totals["answered_on_time"] / totals["answered"], 4) if totals["answered"] else None
+        opened = {unit.id: opened[unit.id]} if unit.id in opened else {}
+    unit_ids = set(figures or {}) | set(opened)
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(list(unit_ids))))} if unit_ids else {}
+    rows = []
+    for unit_id in sorted(unit_ids, key=lambda uid: units[uid].code):
+        row = {"unit": units[unit_id].code, "name": units[unit_id].name}
+        row.update({name: 0 if on_time else None for name in COUNTS})
+        row.update({name: None for name in MEASURES})
+        row.update((figures or {}).get(unit_id, {}))
+        row["open"] = opened.get(unit_id, 0)
+        rows.append(row)
+    totals = {"open": sum(row["open"] for row in rows)}
+    totals.update({name: sum(row[name] or 0 for row in rows) if on_time else None for name in COUNTS})
+    totals["on_time_rate"] = (round(totals["answered_on_time"] / totals["answered"], 4)
+                              if on_time and totals["answered"] else None)
     ranking = sorted((row for row in rows if row["answered"]),
                      key=lambda row: (-row["on_time_rate"], -row["answered"], row["unit"]))
     return {"date_from": date_from, "date_to": date_to, "units": rows, "totals": totals, "ranking": ranking,
-            "target": TARGET}
+            "target": TARGET, "on_time": on_time}
 
 
 def months_back(date_to: dt.date, count: int = 12) -> list[dt.date]:
@@ -80,18 +108,18 @@ def months_back(date_to: dt.date, count: int = 12) -> list[dt.date]:
     return list(reversed(months))
 
 
-def trend(date_to: dt.date, unit: Unit | None = None, count: int = 12) -> list[dict]:
-    """Per month: answered on time and late, and the on-time rate (one small query per month)."""
+def trend(date_to: dt.date, unit: Unit | None = None, count: int = 12) -> list[dict] | None:
+    """Per month: answered on time and late, and the on-time rate; None when no plugin gives them."""
+    months = months_back(date_to, count)
+    last = (months[-1].replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    figures = unit_statistics([unit] if unit is not None else None, months[0], last, by_month=True)
+    if figures is None:
+        return None
     result = []
-    for first in months_back(date_to, count):
-        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-        start, end = local_day_bounds(first, last)
-        answered = select(func.count(Answer.id), func.sum(case((Answer.on_time, 1), else_=0))).where(
-            Answer.answered_at >= start, Answer.answered_at < end)
-        if unit is not None:
-            answered = answered.where(Answer.unit_id == unit.id)
-        total, on_time = db.session.execute(answered).one()
-        total, on_time = total or 0, int(on_time or 0)
+    for first in months:
+        in_month = [by_month[first] for by_month in figures.values() if first in by_month]
+        total = sum(values.get("answered") or 0 for values in in_month)
+        on_time = sum(values.get("answered_on_time") or 0 for values in in_month)
         result.append({"month": first, "answered": total,
                        "answered_on_time": on_time, "answered_late": total - on_time,
                        "on_time_rate": round(on_time / total, 4) if total else None})

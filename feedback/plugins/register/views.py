@@ -167,7 +167,7 @@ def dashboard():
     months = stats.trend(period[1])
     return render_template("register/dashboard.html", form=form, figures=figures, months=months,
                            ranking_svg=charts.ranking_chart(figures["ranking"], figures["target"]),
-                           trend_svg=charts.trend_chart(months, figures["target"]),
+                           trend_svg=charts.trend_chart(months or [], figures["target"]),
                            period_args={"date_from": period[0].isoformat(), "date_to": period[1].isoformat()})
 
 
@@ -180,7 +180,7 @@ def unit_dashboard(code: str):
     figures = stats.dashboard(*period, unit=unit)
     months = stats.trend(period[1], unit=unit)
     return render_template("register/unit.html", form=form, unit=unit, figures=figures, months=months,
-                           trend_svg=charts.trend_chart(months, figures["target"]),
+                           trend_svg=charts.trend_chart(months or [], figures["target"]),
                            period_args={"date_from": period[0].isoformat(), "date_to": period[1].isoformat()})
 
 
@@ -195,6 +195,7 @@ def stats_download(fmt: str):
                          "statistics.csv")
     months = stats.trend(period[1])
     return _download(exports.to_json({"from": period[0], "to": period[1], "target": figures["target"],
+                                      "on_time_figures": figures["on_time"],
                                       "units": figures["units"], "totals": figures["totals"], "months": months}),
                      "application/json", "statistics.json")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -69,3 +70,73 @@ def test_a_ranking_of_units_and_bad_periods(client, people, clock):
         assert response.status_code == 400 and "<svg" not in response.get_data(as_text=True)
     assert client.get("/dashboard/units/NOPE").status_code == 404
     assert client.get("/dashboard/stats.json?date_from=2026-04-01&date_to=2026-03-01").status_code == 400
+
+
+def test_hook_feedback_unit_statistics(app, client, people, clock, register_plugin):
+    """The dashboard asks every plugin once per page, however many units, and merges their figures."""
+    from feedback import hookimpl
+
+    overdue = _seed(client, clock)
+
+    class Satisfaction:
+        def __init__(self):
+            self.calls = []
+
+        @hookimpl
+        def feedback_unit_statistics(self, units, date_from, date_to, by_month):
+            self.calls.append((None if units is None else [unit.code for unit in units], date_from, date_to, by_month))
+            if by_month:
+                return None
+            from feedback.items.services import find_item
+
+            return {find_item(overdue["code"]).unit_id: {"satisfied_rate": 0.75}}
+
+    plugin = register_plugin(Satisfaction())
+    data = json.loads(client.get("/dashboard/stats.json?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True))
+    by_unit = {row["unit"]: row for row in data["units"]}
+    # Accountability's on-time figures and the other plugin's figure, side by side.
+    assert (by_unit["P.STP"]["on_time_rate"], by_unit["P.STP"]["satisfied_rate"]) == (0.5, 0.75)
+    assert "satisfied_rate" not in by_unit["P.XA"] and data["on_time_figures"] is True
+    assert plugin.calls == [(None, dt.date(2026, 3, 1), dt.date(2026, 3, 31), False),
+                            (None, dt.date(2025, 4, 1), dt.date(2026, 3, 31), True)]
+    plugin.calls.clear()
+    assert client.get("/dashboard/units/P.STP?date_from=2026-03-01&date_to=2026-03-31").status_code == 200
+    assert [(units, by_month) for units, _start, _end, by_month in plugin.calls] == [(["P.STP"], False),
+                                                                                    (["P.STP"], True)]
+
+    # The accountability plugin's own answer, by month too.
+    with app.app_context():
+        from feedback.pluginmanager import hook
+        from feedback.units.services import get_unit
+
+        stp = get_unit("P.STP")
+        answers = [answer for answer in hook().feedback_unit_statistics(
+            units=[stp], date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 31), by_month=True) if answer]
+        assert {stp.id: {dt.date(2026, 3, 1): {"answered": 2, "answered_on_time": 1, "answered_late": 1,
+                                               "on_time_rate": 0.5}}} in answers
+
+
+def test_without_accountability_the_dashboard_says_it_has_no_on_time_figures(make_app, people, clock):
+    client = make_app(DISABLED_PLUGINS=["accountability"]).test_client()
+    clock.set(local(2026, 3, 2, 9))
+    file(client, title="Phản ánh một", publish=True)
+    file(client, title="Phản ánh hai", publish=True)
+    file(client, unit="P.XA", title="Phản ánh ở xã", publish=True)
+    clock.set(local(2026, 3, 27, 10))
+
+    for path in ("/dashboard?date_from=2026-03-01&date_to=2026-03-31",
+                 "/dashboard/units/P.STP?date_from=2026-03-01&date_to=2026-03-31"):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Không có số liệu trả lời đúng hạn" in page and "<svg" not in page and "Tỷ lệ đúng hạn" not in page
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', page)
+    assert cells == ["2"]  # the unit's open items, and nothing that would read as a count of answers
+    data = json.loads(client.get("/dashboard/stats.json?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True))
+    assert data["on_time_figures"] is False and data["months"] is None
+    by_unit = {row["unit"]: row for row in data["units"]}
+    assert (by_unit["P.STP"]["open"], by_unit["P.XA"]["open"]) == (2, 1)
+    assert by_unit["P.STP"]["received"] is None and by_unit["P.STP"]["on_time_rate"] is None
+    assert data["totals"]["open"] == 3 and data["totals"]["answered"] is None
+    csv_text = client.get("/dashboard/stats.csv?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
+    assert "P.STP,Sở Tư pháp,,,,,2,,,," in csv_text
