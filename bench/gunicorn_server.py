@@ -3,40 +3,31 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers import free_port, wait_for_http  # noqa: E402 - the suite's port and readiness helpers
 
 
 @contextlib.contextmanager
 def gunicorn(env: dict, workers: int, threads: int):
-    """Yield the base URL of gunicorn serving wsgi:app with ``env``, once it answers (at most 60 s)."""
+    """Yield the base URL of gunicorn serving wsgi:app with ``env``, once it answers (the suite's
+    readiness check: every network error retried, a clear message with gunicorn's log if it gives up)."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-                               "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/api/v1/units", timeout=10).close()
-                break
-            except OSError:  # refused, reset, timed out: the machine may be loaded
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("gunicorn did not answer within 60 s")
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    log_path = Path(tempfile.mkdtemp(prefix="feedback-bench-gunicorn-")) / "gunicorn.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads",
+                                   str(threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
+                                   "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_http(base + "/api/v1/units", name="gunicorn", log=log_path, process=server)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

@@ -203,7 +203,7 @@ def main() -> int:
             else:
                 url = args.postgres_url
                 if url is None:
-                    from tests.conftest import ThrowawayPostgres
+                    from tests.helpers import ThrowawayPostgres
 
                     cluster = ThrowawayPostgres()
                     url = cluster.start()

@@ -1,86 +1,35 @@
-"""Fixtures: a real migrated database per backend (SQLite and a throwaway PostgreSQL),
-an app per test, emptied after each test, and helpers to sign in and plug in plugins."""
+"""Fixtures: a real migrated database per backend (SQLite and a throwaway PostgreSQL), one app per
+backend for the whole session, and a transaction rolled back at the end of each test.
+
+The Warehouse way: each test gets a connection with a transaction open on it, and every session of
+every app built on the test database during the test (the shared app, ``make_app``'s, a command's)
+joins that transaction through a savepoint, so the code's own ``commit()`` releases a savepoint and
+its ``rollback()`` goes back to one. Jobs queued with ``feedback.jobs.enqueue`` still run after the
+outermost commit of their session. At the end of the test the transaction is rolled back: nothing
+to empty.
+
+A test whose commits other connections or processes must see (gunicorn, RQ workers, several
+threads) asks for the ``real_commits`` fixture, directly or through a fixture: its commits are real
+and every table is emptied afterwards. Helpers are in ``tests/helpers.py``.
+"""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from flask import has_app_context, has_request_context
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine, make_url
 
 from feedback import create_app
 from feedback.extensions import db as _db
+from tests.helpers import PASSWORD, ThrowawayPostgres, base_config
 
 BACKENDS = [name.strip() for name in os.environ.get("FEEDBACK_TEST_BACKENDS", "sqlite,postgresql").split(",") if name.strip()]
-
-
-def _pg_bin(name: str) -> str:
-    found = shutil.which(name)
-    if found:
-        return found
-    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
-        return str(candidate)
-    raise RuntimeError(f"{name} not found: install PostgreSQL (scripts/test does it with apt-get)")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ThrowawayPostgres:
-    """A PostgreSQL cluster in a temporary folder on a free loopback port."""
-
-    def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="feedback-pg-"))
-        self.port = _free_port()
-        self.user = None
-        if os.geteuid() == 0:  # initdb refuses to run as root
-            for name in ("postgres", "nobody"):
-                try:
-                    self.user = pwd.getpwnam(name)
-                    break
-                except KeyError:
-                    continue
-            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
-
-    def _run(self, *args):
-        kwargs = {"user": self.user.pw_uid, "group": self.user.pw_gid} if self.user else {}
-        subprocess.run(args, check=True, capture_output=True, timeout=120, cwd=self.dir, **kwargs)
-
-    def start(self) -> str:
-        data = self.dir / "data"
-        self._run(_pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8")
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-        self._run(_pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.dir / "log"), "-w", "-t", "60", "start")
-        self._run(_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "feedback_test")
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/feedback_test"
-
-    def stop(self):
-        try:
-            self._run(_pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def base_config(url: str) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "LOAD_ENTRY_POINT_PLUGINS": False,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    }
 
 
 def upgrade(url: str) -> None:
@@ -90,6 +39,51 @@ def upgrade(url: str) -> None:
     with app.app_context():
         alembic_upgrade()
         _db.engine.dispose()
+
+
+@functools.lru_cache(maxsize=64)
+def _key(url) -> str:
+    """One spelling of a database URL (a string or an engine's URL), to compare them."""
+    return make_url(url).render_as_string(hide_password=False)
+
+
+# --- sessions that join the test's transaction --------------------------------------------------
+
+
+class _Joined:
+    """The open test transactions: database URL (as rendered by ``_key``) -> the connection that holds it."""
+
+    connections: dict = {}
+
+
+def _joining_session_class(base):
+    class JoiningSession(base):
+        """Flask-SQLAlchemy's session, which uses the test's connection when the test holds one on
+        the database its engine points at (Flask-SQLAlchemy 3 always answers with the app's engine)."""
+
+        def get_bind(self, *args, **kwargs):
+            bind = super().get_bind(*args, **kwargs)
+            if _Joined.connections and isinstance(bind, Engine):
+                return _Joined.connections.get(_key(bind.url), bind)
+            return bind
+
+    return JoiningSession
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sessions_join_the_test_transaction():
+    factory = _db.session.session_factory
+    original_class, original_kw = factory.class_, dict(factory.kw)
+    factory.class_ = _joining_session_class(original_class)
+    # Only applies when the bind is a connection already in a transaction (the test's).
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+    yield
+    factory.class_ = original_class
+    factory.kw.clear()
+    factory.kw.update(original_kw)
+
+
+# --- databases and apps ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -110,33 +104,112 @@ def database_urls(tmp_path_factory):
             cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def app_settings(tmp_path_factory):
+    """The settings of the apps the fixtures build: ``base_config``, and e-mails written out of the
+    repository (the embedded default writes them to instance/mail)."""
+    mail = tmp_path_factory.mktemp("mail")
+
+    def settings(url: str) -> dict:
+        return {**base_config(url), "MAIL_OUTBOX_FOLDER": str(mail)}
+
+    return settings
+
+
+@pytest.fixture(scope="session")
+def shared_apps(database_urls, app_settings):
+    """The app of each backend, built once for the session (``app`` resets what a test may change)."""
+    apps = {}
+
+    def get(backend: str):
+        if backend not in apps:
+            app = create_app(app_settings(database_urls[backend]))
+            # create_app puts feedback.config.DEFAULTS' own dicts and lists in app.config: copies,
+            # so that a test changing one in place cannot change the defaults of every later app.
+            app.config.update(copy.deepcopy(dict(app.config)))
+            apps[backend] = app
+        return apps[backend]
+
+    yield get
+    for backend, app in apps.items():
+        with app.app_context():
+            left = {table.name: count for table in _db.metadata.sorted_tables
+                    if (count := _db.session.scalar(select(func.count()).select_from(table)))}
+            _db.session.remove()
+            _db.engine.dispose()
+        # A write that escaped its test's transaction (an engine used directly, a thread...).
+        assert not left, f"rows left behind in the {backend} test database: {left}"
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request, database_urls):
-    return database_urls[request.param]
+def backend(request) -> str:
+    return request.param
 
 
 @pytest.fixture
-def make_app(database_url):
-    """Build more apps on the same database (e.g. with other settings)."""
+def real_commits():
+    """Ask for it (directly or through a fixture) when other connections or processes must see the
+    test's commits: the test runs without a surrounding transaction, and every table is emptied
+    afterwards. Slower: use it only for gunicorn, workers, threads and the like."""
+
+
+@pytest.fixture
+def database_url(request, backend, database_urls, shared_apps):
+    """The test database's URL; unless the test asks for ``real_commits``, a transaction is open
+    on it for the test, joined by every app's sessions, and rolled back at the end."""
+    url = database_urls[backend]
+    shared = shared_apps(backend)
+    if "real_commits" in request.fixturenames:
+        yield url
+        with shared.app_context():
+            _empty(_db)
+        return
+    with shared.app_context():
+        engine = _db.engine
+    connection = engine.connect()
+    transaction = connection.begin()
+    _Joined.connections[_key(url)] = connection
+    try:
+        yield url
+    finally:
+        del _Joined.connections[_key(url)]
+        transaction.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(backend, shared_apps, database_url):
+    """The session-wide app of the backend; its settings, plugins and rate limits are put back after
+    the test (set ``app.config`` freely for settings read at run time; use ``make_app`` for others)."""
+    app = shared_apps(backend)
+    config = copy.deepcopy(dict(app.config))
+    pm = app.extensions["feedback.plugins"]
+    plugins = {name for name, _plugin in pm.list_name_plugin()}
+    yield app
+    app.config.clear()
+    app.config.update(config)
+    for name, _plugin in pm.list_name_plugin():
+        if name not in plugins:
+            pm.unregister(name=name)
+    limiter = app.extensions["feedback.limiter"]
+    if limiter.enabled:  # off in base_config, but a counted request must not limit the next test
+        limiter.reset()
+
+
+@pytest.fixture
+def make_app(database_url, app_settings):
+    """Build another app on the test database, with other settings (those read at start-up)."""
     apps = []
 
     def make(**overrides):
-        app = create_app({**base_config(database_url), **overrides})
+        app = create_app({**app_settings(database_url), **overrides})
         apps.append(app)
         return app
 
     yield make
-    if apps:
-        with apps[0].app_context():
-            _empty(_db)
-        for app in apps:
-            with app.app_context():
-                _db.engine.dispose()
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
+    for app in apps:
+        with app.app_context():
+            _db.engine.dispose()
 
 
 def _empty(db):
@@ -158,6 +231,15 @@ def _empty(db):
         cursor.close()
     finally:
         raw.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_context_left_behind():
+    """An app or request context left pushed would carry ``g``, the session and the signed-in user
+    of one test into the next one on the shared app."""
+    yield
+    assert not has_request_context(), "a test left a request context pushed"
+    assert not has_app_context(), "a test left an app context pushed"
 
 
 @pytest.fixture
@@ -188,10 +270,11 @@ def register_plugin(app):
 
     yield register
     for name in names:
-        pm.unregister(name=name)
+        if pm.has_plugin(name):
+            pm.unregister(name=name)
 
 
-PASSWORD = "correct horse battery"
+# --- people -------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -212,11 +295,28 @@ def staff(app):
         return {"province": province.code, "dept": dept.code, "commune": commune.code}
 
 
+@pytest.fixture
+def people(app, staff):
+    """The staff fixture plus a head for the province and the commune, a deputy and a commune officer."""
+    from feedback.auth.services import create_user
+    from feedback.units.services import get_unit
+
+    with app.app_context():
+        province, dept, commune = get_unit("P"), get_unit("P.STP"), get_unit("P.XA")
+        create_user("tinh@example.vn", PASSWORD, "head", unit=province, name="Trần Quốc Tỉnh", title="Chủ tịch")
+        create_user("xa@example.vn", PASSWORD, "head", unit=commune, name="Phạm Thị Xã", title="Chủ tịch UBND xã")
+        create_user("pho@example.vn", PASSWORD, "officer", unit=dept, name="Hoàng Văn Phó", title="Phó Giám đốc")
+        create_user("canbo.xa@example.vn", PASSWORD, "officer", unit=commune, name="Đỗ Văn Cán")
+        _db.session.commit()
+    return staff
+
+
 class Auth:
     def __init__(self, client):
         self.client = client
 
     def login(self, email="admin@example.vn", password=PASSWORD):
+        """Post the sign-in form; the answer is returned, whatever it is."""
         return self.client.post("/login", data={"email": email, "password": password})
 
     def logout(self):
@@ -226,3 +326,4 @@ class Auth:
 @pytest.fixture
 def auth(client):
     return Auth(client)
+

@@ -4,51 +4,35 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from feedback.items.models import Item, ItemEvent
-
-ROOT = Path(__file__).parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers import ROOT, free_port, wait_for_http
 
 
 @pytest.fixture
-def server(database_url, app, tmp_path):
-    """gunicorn with 2 worker processes of 4 threads each, on a free loopback port."""
+def server(database_url, app, real_commits, tmp_path):
+    """gunicorn with 2 worker processes of 4 threads each, on a free loopback port (other processes:
+    the test's commits are real)."""
     port = free_port()
     env = {**os.environ, "FEEDBACK_SQLALCHEMY_DATABASE_URI": database_url, "FEEDBACK_SECRET_KEY": "load-test",
            "FEEDBACK_RATELIMIT_ENABLED": "false", "FEEDBACK_LOAD_ENTRY_POINT_PLUGINS": "false"}
-    log = (tmp_path / "gunicorn.log").open("w")
+    log_path = tmp_path / "gunicorn.log"
+    log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--worker-class", "gthread",
          "--bind", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):  # up to 30 s for the workers to come up
-            try:
-                with urllib.request.urlopen(base + "/api/v1/units", timeout=10) as response:
-                    if response.status == 200:
-                        break
-            except OSError:  # refused, reset, timed out: the machine may be loaded
-                time.sleep(0.1)
-        else:
-            pytest.fail("gunicorn did not start: " + (tmp_path / "gunicorn.log").read_text())
+        wait_for_http(base + "/api/v1/units", name="gunicorn", log=log_path, process=process)
         yield base
     finally:
         process.terminate()

@@ -13,14 +13,12 @@ from sqlalchemy.engine import make_url
 
 from feedback import create_app
 from feedback.extensions import db as _db
-
-from .conftest import base_config
+from tests.helpers import base_config
 
 
 def test_models_and_migrations_agree(app, db):
-    with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, db.metadata) == []
+    context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
+    assert compare_metadata(context, db.metadata) == []
 
 
 @pytest.fixture

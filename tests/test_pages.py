@@ -7,8 +7,7 @@ import re
 from sqlalchemy import select
 
 from feedback.auth.models import User
-
-from .conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def test_home_is_vietnamese_by_default_with_landmarks(client):

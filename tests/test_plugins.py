@@ -18,8 +18,7 @@ from sqlalchemy import func, select
 from feedback import create_app, hookimpl, hookspecs
 from feedback.pluginmanager import CORE_PLUGINS, Builtin, PluginError, describe, fire_event, hookspec_functions
 from feedback.templating import UnknownSlot, render_slot
-
-from .conftest import base_config
+from tests.helpers import base_config
 
 HERE = Path(__file__).parent
 

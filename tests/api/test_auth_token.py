@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 
 from feedback.auth.models import ApiToken, User
 from feedback.timeutil import utcnow
+from tests.helpers import PASSWORD
 
-PASSWORD = "correct horse battery"
 TOKEN_URL = "/api/v1/auth/token"
 
 

@@ -7,7 +7,8 @@ import json
 import pytest
 from flask_babel import force_locale, get_locale, gettext
 
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD, bearer
+
 TOKEN_URL = "/api/v1/auth/token"
 
 
@@ -24,12 +25,6 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert error["code"] == code
     return error
-
-
-def bearer(client, email="admin@example.vn") -> dict:
-    response = client.post(TOKEN_URL, json={"email": email, "password": PASSWORD})
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return {"Authorization": "Bearer " + response.get_json()["token"]}
 
 
 # --- one request per failure status ------------------------------------------------------------

@@ -6,8 +6,9 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+from tests.helpers import PASSWORD
+
 ERROR_ENVELOPE_REF = "#/components/schemas/ErrorEnvelope"
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.timeutil import local_today
+from tests.helpers import bearer
 
-PASSWORD = "correct horse battery"
 UNIT_KEYS = {"code", "name", "kind", "parent", "valid_from", "valid_until", "successor"}
 PROCEDURE_KEYS = {"code", "name", "field", "unit", "processing_days", "fee", "online_level", "postal_return"}
 
@@ -28,12 +28,6 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert error["code"] == code
     return error
-
-
-def bearer(client, email="admin@example.vn") -> dict:
-    response = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return {"Authorization": "Bearer " + response.get_json()["token"]}
 
 
 def unit_codes(client, **params) -> list[str]:

@@ -1,9 +1,9 @@
-"""Helpers and fixtures for the items tests: filings, files of each kind, tokens, counts."""
+"""Helpers and fixtures for the items tests: filings, files of each kind, counts (the web form and
+signing in come from tests/helpers.py)."""
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 import pytest
@@ -13,16 +13,13 @@ from feedback.auth.models import User
 from feedback.extensions import db as _db
 from feedback.items import services
 from feedback.items.models import Item
+from tests.helpers import FORM_BODY as BODY
+from tests.helpers import TITLE, bearer, form_data, post_form, submission_token, token_for  # noqa: F401 - used by this folder
 
-from ..conftest import PASSWORD
-
-BODY = "Hồ sơ đăng ký khai sinh của con tôi nộp ngày 3/3 đã quá hạn ba tuần mà chưa có kết quả."
-TITLE = "Hồ sơ khai sinh bị trễ hạn"
 PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
        b"endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
        b"\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x00\x01\x01\x01\x00\x18\xdd\x8d\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
-SUBMISSION = re.compile(r'name="submission" type="hidden" value="([^"]+)"')
 
 
 def docx() -> bytes:
@@ -39,30 +36,6 @@ def filing(**overrides) -> services.Filing:
     values = {"kind": "complaint", "topic": "procedure", "unit": "P.STP", "title": TITLE, "body": BODY}
     values.update(overrides)
     return services.Filing(**values)
-
-
-def form_data(**overrides) -> dict:
-    """What the public filing form sends (without the one-time token)."""
-    data = {"kind": "complaint", "topic": "procedure", "unit": "P.STP", "procedure": "", "title": TITLE, "body": BODY,
-            "name": "", "phone": "", "email": "", "address": "", "website": ""}
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
-
-
-def submission_token(client, url: str = "/file") -> str:
-    page = client.get(url)
-    assert page.status_code == 200, page.get_data(as_text=True)[:500]
-    found = SUBMISSION.search(page.get_data(as_text=True))
-    assert found, "the filing form carries a one-time submission token"
-    return found.group(1)
-
-
-def post_form(client, url: str = "/file", files=(), token: str | None = None, **overrides):
-    data = form_data(**overrides)
-    data["submission"] = token or submission_token(client, url)
-    if files:
-        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
-    return client.post(url, data=data, content_type="multipart/form-data")
 
 
 def count(app, model=Item, *where) -> int:
@@ -88,16 +61,6 @@ def file_now(app, **overrides) -> tuple[str, str]:
         item, key, _created = services.file_item(filing(**overrides), actor=user(actor) if actor else None)
         _db.session.commit()
         return item.code, key
-
-
-def token_for(client, email: str = "admin@example.vn") -> str:
-    response = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.get_json()["token"]
-
-
-def bearer(client, email: str = "admin@example.vn") -> dict:
-    return {"Authorization": f"Bearer {token_for(client, email)}"}
 
 
 @pytest.fixture

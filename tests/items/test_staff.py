@@ -13,6 +13,7 @@ from feedback.extensions import db
 from feedback.items import codes
 from feedback.items.models import ItemEvent
 from feedback.timeutil import LOCAL_TZ, utcnow
+from tests.helpers import PASSWORD
 
 from .conftest import BODY, TITLE, count, file_now, form_data, item_by_code, submission_token
 
@@ -191,7 +192,7 @@ def test_dates_are_local_days(app, admin, staff):
 def test_keyset_pagination_walks_every_item_once(make_app, staff, sort):
     small = make_app(PAGE_SIZE=3)
     client = small.test_client()
-    client.post("/login", data={"email": "admin@example.vn", "password": "correct horse battery"})
+    client.post("/login", data={"email": "admin@example.vn", "password": PASSWORD})
     base = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.timezone.utc)
     expected = []
     for index in range(8):
@@ -228,7 +229,7 @@ def test_keyset_pagination_walks_every_item_once(make_app, staff, sort):
 def test_the_next_page_keeps_the_filters(make_app, staff):
     small = make_app(PAGE_SIZE=1)
     client = small.test_client()
-    client.post("/login", data={"email": "admin@example.vn", "password": "correct horse battery"})
+    client.post("/login", data={"email": "admin@example.vn", "password": PASSWORD})
     kept = [file_now(small, kind="petition")[0] for _ in range(2)]
     file_now(small)
     first = client.get("/staff/items", query_string={"kind": "petition"}).get_data(as_text=True)
@@ -249,7 +250,7 @@ def signed_elsewhere() -> str:
 def test_a_tampered_cursor_is_refused(make_app, staff, cursor):
     small = make_app(PAGE_SIZE=1)
     client = small.test_client()
-    client.post("/login", data={"email": "admin@example.vn", "password": "correct horse battery"})
+    client.post("/login", data={"email": "admin@example.vn", "password": PASSWORD})
     file_now(small)
     file_now(small)
     genuine = NEXT.search(client.get("/staff/items").get_data(as_text=True)).group(1).replace("&amp;", "&")

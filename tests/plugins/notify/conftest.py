@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,26 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
-ROOT = Path(__file__).parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float = 45, what: str = "condition"):
-    """Poll ``predicate`` until it is true, at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.helpers import ROOT, NotReady, free_port, start_smtp_server, wait_for_redis, wait_until_ready
 
 
 class RedisServer:
@@ -50,18 +31,11 @@ class RedisServer:
 
     def start(self):
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        log = self.folder / "redis.log"
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self._answers, 15, "redis-server to start")
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+             "--dir", str(self.folder), "--logfile", str(log)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_redis(self.port, log=log, process=self.process)
 
     def stop(self):
         if self.process is not None:
@@ -105,8 +79,7 @@ class SmtpHandler:
 @pytest.fixture
 def smtp_server():
     handler = SmtpHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    controller = start_smtp_server(handler)
     yield controller, handler
     controller.stop()
 
@@ -168,8 +141,9 @@ def sms_gateway():
 
 
 @pytest.fixture
-def components(redis_server, smtp_server, sms_gateway, database_url):
-    """The settings that point the app and its workers at the real components."""
+def components(redis_server, smtp_server, sms_gateway, database_url, real_commits):
+    """The settings that point the app and its workers at the real components (the workers are
+    other processes: the test's commits are real)."""
     controller, _handler = smtp_server
     return {
         "REDIS_URL": redis_server.url,
@@ -212,12 +186,30 @@ class Workers:
                "FEEDBACK_LOAD_ENTRY_POINT_PLUGINS": "false", "FEEDBACK_RATELIMIT_ENABLED": "false"}
         for name, value in {**self.settings, **overrides}.items():
             env[f"FEEDBACK_{name}"] = json.dumps(value) if not isinstance(value, str) else value
-        log = (self.folder / f"worker-{len(self.processes)}.log").open("w")
+        path = self.folder / f"worker-{len(self.processes)}.log"
+        log = path.open("w")
         self.files.append(log)
         process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "feedback", "worker"], cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
+        wait_until_ready(lambda: self._registered(process, env["FEEDBACK_REDIS_URL"]),
+                         name=f"the RQ worker {path.stem}", log=path, process=process)
         return process
+
+    @staticmethod
+    def _registered(process: subprocess.Popen, redis_url: str) -> None:
+        """Ready once the worker has registered itself in Redis (a crashed one stays listed: match the pid)."""
+        from redis import Redis
+        from redis.exceptions import RedisError
+        from rq import Worker
+
+        try:
+            with Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=5) as connection:
+                pids = {worker.pid for worker in Worker.all(connection=connection)}
+        except RedisError as error:  # redis-py's connection errors are not OSErrors
+            raise NotReady(repr(error)) from error
+        if process.pid not in pids:
+            raise NotReady("not registered in Redis yet")
 
     def kill(self, process: subprocess.Popen) -> None:
         """kill -9, as a crash or the OOM killer would: no clean-up at all. RQ runs each job in a
@@ -245,7 +237,7 @@ class Workers:
 
 
 @pytest.fixture
-def workers(database_url, components, tmp_path):
+def workers(database_url, components, real_commits, tmp_path):
     pool = Workers(database_url, components, tmp_path)
     yield pool
     pool.stop_all()

@@ -3,14 +3,13 @@ button that sends a failed message again with the same key, never a sent one twi
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from sqlalchemy import select
 
 from feedback.extensions import db as _db
 from feedback.plugins.notify import services
 from feedback.plugins.notify.models import OutboxMessage
+from tests.helpers import start_smtp_server
 
 from .test_outbox import EMAIL, PHONE, ChannelPlugin, FlakyChannel, a_message, app, eml_files, file_api, \
     full_contact, mail_folder, read_eml  # noqa: F401 - app and mail_folder are fixtures
@@ -149,23 +148,14 @@ def test_a_sent_message_is_not_sent_twice(app, client, auth, staff, mail_folder)
 # --- a real SMTP server that refuses the recipient -----------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def refusing_smtp():
     """An SMTP server on loopback that refuses every recipient, as a mailbox that does not exist."""
-    from aiosmtpd.controller import Controller
-
     class Refuse:
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
 
-    controller = Controller(Refuse(), hostname="127.0.0.1", port=_free_port())
-    controller.start()
+    controller = start_smtp_server(Refuse(), name="the refusing SMTP server")
     yield controller
     controller.stop()
 

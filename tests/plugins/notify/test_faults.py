@@ -10,9 +10,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db as _db
 from feedback.plugins.notify.models import OutboxMessage
-
-from ...conftest import PASSWORD
-from .conftest import wait_for
+from tests.helpers import PASSWORD, wait_until
 
 ITEM = {"kind": "complaint", "topic": "procedure", "unit": "P.STP", "title": "Chậm trả kết quả chứng thực",
         "body": "Tôi nộp hồ sơ chứng thực từ tuần trước mà chưa nhận được kết quả.", "consent": True}
@@ -47,7 +45,7 @@ def test_messages_travel_through_redis_and_a_worker(make_app, staff, components,
     assert [(row.channel, row.status) for row in messages(app, code)] == [
         ("sms", "pending"), ("email", "pending"), ("sms", "pending"), ("email", "pending"), ("email", "pending")]
     workers.start()
-    rows = wait_for(lambda: all_sent(app, code, 5), what="five messages sent")
+    rows = wait_until(lambda: all_sent(app, code, 5), what="five messages sent", log=workers.logs)
     sms = [row for row in rows if row.channel == "sms"]
     assert all(sms_gateway.delivered[row.key] == 1 and sms_gateway.requests[row.key] == 1 for row in sms)
     assert {sms_gateway.texts[row.key][0] for row in sms} == {"0912345678"}
@@ -62,15 +60,17 @@ def test_messages_travel_through_redis_and_a_worker(make_app, staff, components,
 def test_a_worker_killed_in_the_middle_of_a_send_leads_to_one_delivery(make_app, staff, components, workers,
                                                                       sms_gateway):
     app = make_app(**components)
-    sms_gateway.stall_first = 8.0  # the gateway takes the first SMS, then keeps the sender waiting
+    sms_gateway.stall_first = 30.0  # the gateway takes the first SMS, then keeps the sender waiting
     code = file_item(app.test_client(), email="")
     first = workers.start()
-    wait_for(lambda: sum(sms_gateway.requests.values()) >= 1, what="the first SMS to reach the gateway")
+    wait_until(lambda: sum(sms_gateway.requests.values()) >= 1,
+               what="the first SMS to reach the gateway", log=workers.logs)
     workers.kill(first)
     stuck = [row for row in messages(app, code) if row.status == "sending"]
     assert len(stuck) == 1
     workers.start()
-    rows = wait_for(lambda: all_sent(app, code, 3), what="both SMS and the head's e-mail sent after the crash")
+    rows = wait_until(lambda: all_sent(app, code, 3),
+                      what="both SMS and the head's e-mail sent after the crash", log=workers.logs)
     key = stuck[0].key
     assert sms_gateway.requests[key] == 2  # tried again, with the same key...
     assert sms_gateway.delivered[key] == 1  # ...so the gateway delivered it once
@@ -89,7 +89,8 @@ def test_filing_while_redis_is_down_loses_nothing(make_app, staff, components, w
     assert "Redis unavailable" in caplog.text
     redis_server.start()
     workers.start()  # its scheduled tick sweeps the outbox and hands the messages to jobs
-    rows = wait_for(lambda: all_sent(app, code, 5), what="the messages to go out once Redis is back")
+    rows = wait_until(lambda: all_sent(app, code, 5),
+                      what="the messages to go out once Redis is back", log=workers.logs)
     assert all(sms_gateway.delivered[row.key] == 1 for row in rows if row.channel == "sms")
     _controller, handler = smtp_server
     assert len(handler.received) == 3
@@ -102,7 +103,8 @@ def test_smtp_and_gateway_failures_are_retried_until_they_recover(make_app, staf
     app = make_app(**components)
     code = file_item(app.test_client())
     workers.start()
-    rows = wait_for(lambda: all_sent(app, code, 5), what="the messages to go out after the failures")
+    rows = wait_until(lambda: all_sent(app, code, 5),
+                      what="the messages to go out after the failures", log=workers.logs)
     assert sum(row.attempts for row in rows) == 5 + 6  # three refusals on each channel, tried again
     assert all(sms_gateway.delivered[row.key] == 1 for row in rows if row.channel == "sms")
     assert sorted(set(message["Message-ID"] for message in handler.received)) == sorted(
@@ -115,8 +117,8 @@ def test_a_message_that_keeps_failing_is_listed_and_can_be_sent_again(make_app, 
     app = make_app(**components, JOB_RETRIES=1)
     code = file_item(app.test_client(), email="")
     workers.start(JOB_RETRIES=1)
-    wait_for(lambda: [row.status for row in messages(app, code)] == ["failed", "failed", "sent"],
-             what="the SMS to fail for good (the head's e-mail goes out)")
+    wait_until(lambda: [row.status for row in messages(app, code)] == ["failed", "failed", "sent"],
+             what="the SMS to fail for good (the head's e-mail goes out)", log=workers.logs)
     client = app.test_client()
     assert client.post("/login", data={"email": "admin@example.vn", "password": PASSWORD}).status_code == 302
     page = client.get("/admin/messages?status=failed").get_data(as_text=True)
@@ -127,6 +129,6 @@ def test_a_message_that_keeps_failing_is_listed_and_can_be_sent_again(make_app, 
     forms = re.findall(r'action="(/admin/messages/\d+/retry)"', page)
     assert f"/admin/messages/{failed.id}/retry" in forms
     assert client.post(f"/admin/messages/{failed.id}/retry").status_code == 302
-    wait_for(lambda: messages(app, code)[0].status == "sent", what="the retried message to be sent")
+    wait_until(lambda: messages(app, code)[0].status == "sent", what="the retried message to be sent", log=workers.logs)
     assert sms_gateway.delivered[failed.key] == 1
     assert messages(app, code)[1].status == "failed"  # only the one asked for was sent again

@@ -18,8 +18,8 @@ from feedback.plugins.notify import sms
 from feedback.plugins.notify.messages import FILER_KINDS, compose
 from feedback.plugins.notify.models import OutboxMessage
 from feedback.timeutil import LOCAL_TZ
+from tests.helpers import ANSWER, act, bearer
 
-from ..accountability.conftest import ANSWER, act, people, token  # noqa: F401 - people is a fixture
 from .test_outbox import BASE_URL, EMAIL, PHONE, app, eml_files, file_api, full_contact, mail_folder, of_item, \
     read_eml, sms_log  # noqa: F401 - app, mail_folder and sms_log are fixtures
 
@@ -44,7 +44,7 @@ def check_sms(row: OutboxMessage, code: str) -> None:
 
 
 def web_filing(client, lang: str | None = None) -> str:
-    from tests.items.conftest import post_form
+    from tests.helpers import post_form
 
     url = f"/file?lang={lang}" if lang else "/file"
     response = post_form(client, url=url, name="Nguyễn Văn An", phone=PHONE, email=EMAIL, consent="y",
@@ -63,12 +63,12 @@ def test_the_filer_hears_of_every_step(app, db, client, people, mail_folder):
     assert local_due(code) in assigned[0].body and local_due(code) in assigned[1].body
     assert "Sở Tư pháp" in assigned[1].body  # the e-mail names the unit
 
-    act(client, token(client), code, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
+    act(client, bearer(client), code, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
     transferred = to_filer(code, "transferred")
     assert [row.channel for row in transferred] == ["sms", "email"]
     assert "Ủy ban nhân dân xã Cô Tô" in transferred[1].body
 
-    head = token(client, "xa@example.vn")
+    head = bearer(client, "xa@example.vn")
     act(client, head, code, "extend", days=5, reason="Cần xác minh thực địa")
     extended = to_filer(code, "extended")
     assert [row.channel for row in extended] == ["sms", "email"]
@@ -101,7 +101,7 @@ def test_the_filer_hears_of_every_step(app, db, client, people, mail_folder):
 
 def test_a_rejected_item_tells_its_new_status(app, db, client, people):
     code = file_api(client, contact=full_contact())["code"]
-    act(client, token(client), code, "reject", reason="Nội dung không thuộc phạm vi xử lý")
+    act(client, bearer(client), code, "reject", reason="Nội dung không thuộc phạm vi xử lý")
     rows = to_filer(code, "status")
     assert [row.channel for row in rows] == ["sms", "email"]
     assert "Không thụ lý" in rows[0].body and "Không thụ lý" in rows[1].subject
@@ -111,7 +111,7 @@ def test_a_rejected_item_tells_its_new_status(app, db, client, people):
 
 def test_the_head_hears_of_a_new_item_at_filing_and_after_a_transfer(app, db, client, people, mail_folder):
     code = file_api(client, contact=full_contact())["code"]
-    act(client, token(client), code, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
+    act(client, bearer(client), code, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
     new = [row for row in of_item(code) if row.kind == "new_item"]
     assert [(row.channel, row.recipient) for row in new] == [("email", "head@example.vn"),
                                                            ("email", "xa@example.vn")]
@@ -127,7 +127,7 @@ def test_no_new_item_mail_to_whoever_assigned_it_to_themselves(app, db, client, 
     code = file_api(client, contact=full_contact(), unit="")["code"]
     assert the_item(code).status == "received"
     # The province's head takes an item of the reception queue for the province itself.
-    act(client, token(client, "tinh@example.vn"), code, "assign", unit="P")
+    act(client, bearer(client, "tinh@example.vn"), code, "assign", unit="P")
     assert the_item(code).assignee.email == "tinh@example.vn"
     assert [row for row in of_item(code) if row.kind == "new_item"] == []
     assert [row.channel for row in to_filer(code, "assigned")] == ["sms", "email"]

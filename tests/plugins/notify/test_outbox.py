@@ -52,9 +52,10 @@ def mail_folder(tmp_path) -> Path:
 
 
 @pytest.fixture
-def app(make_app, mail_folder):
+def app(app, mail_folder):
     """The embedded default (no Redis, no SMTP server, no SMS gateway), mail to .eml files."""
-    return make_app(MAIL_OUTBOX_FOLDER=str(mail_folder), PUBLIC_BASE_URL=BASE_URL)
+    app.config.update(MAIL_OUTBOX_FOLDER=str(mail_folder), PUBLIC_BASE_URL=BASE_URL)
+    return app
 
 
 @pytest.fixture
@@ -239,7 +240,7 @@ def test_a_filer_who_unticks_sms_gets_only_email(app, db, client, staff, mail_fo
 
 
 def test_web_filer_who_unticks_sms_gets_only_email(app, db, client, staff):
-    from tests.items.conftest import post_form
+    from tests.helpers import post_form
 
     response = post_form(client, name="Nguyễn Văn An", phone=PHONE, email=EMAIL, consent="y", notify_email="y")
     assert response.status_code == 302, response.get_data(as_text=True)[:1000]

@@ -1,10 +1,10 @@
-"""Helpers for the register tests: the accountability helpers, and a clock that also moves the register."""
+"""Helpers for the register tests: a clock that also moves the register, and filing through the API."""
 
 from __future__ import annotations
 
 import pytest
 
-from ..accountability.conftest import CLOCK_MODULES, Clock, people  # noqa: F401 (fixture)
+from tests.helpers import CLOCK_MODULES, Clock, file_item
 
 REGISTER_CLOCK_MODULES = CLOCK_MODULES + (
     "feedback.plugins.register.services",
@@ -13,22 +13,13 @@ REGISTER_CLOCK_MODULES = CLOCK_MODULES + (
 )
 
 
-class RegisterClock(Clock):
-    def __init__(self, monkeypatch):
-        super().__init__(monkeypatch)
-        for module in REGISTER_CLOCK_MODULES[len(CLOCK_MODULES):]:
-            monkeypatch.setattr(f"{module}.utcnow", self)
-
-
 @pytest.fixture
 def clock(monkeypatch):
     """The application's "now", frozen where the test puts it, the register's modules included."""
-    return RegisterClock(monkeypatch)
+    return Clock(monkeypatch, REGISTER_CLOCK_MODULES)
 
 
 def file(client, headers=None, **fields) -> dict:
     """File through the API; ``contact`` is always sent (an empty one for an anonymous item)."""
-    from ..accountability.conftest import file_item
-
     fields.setdefault("contact", {})
     return file_item(client, headers, **fields)

@@ -6,14 +6,15 @@ import datetime as dt
 import json
 import re
 
-from ..accountability.conftest import ANSWER, act, local, token
+from tests.helpers import ANSWER, act, bearer, local
+
 from .conftest import file
 
 
 def _seed(client, clock):
     """P.STP: 4 received in March 2026, 1 answered on time, 1 late, 2 open of which 1 overdue; P.XA: 1 open, overdue."""
     clock.set(local(2026, 3, 2, 9))
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     on_time = file(client, title="Phản ánh một", publish=True)
     late = file(client, title="Phản ánh hai", publish=True)
     overdue = file(client, title="Phản ánh ba", publish=True)

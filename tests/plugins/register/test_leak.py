@@ -6,8 +6,8 @@ import re
 from urllib.parse import urljoin, urlparse
 
 from feedback.text import fold
+from tests.helpers import act, bearer
 
-from ..accountability.conftest import act, token
 from .conftest import file
 
 NAME = "Trịnh Công Bảo Mật"
@@ -30,8 +30,8 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_no_personal_data_on_any_public_page_feed_download_or_api(client, people):
-    head = token(client, "head@example.vn")
-    admin = token(client)
+    head = bearer(client, "head@example.vn")
+    admin = bearer(client)
     codes = []
     for publish in (True, False):
         filed = file(client, title=f"{NAME} hỏi hồ sơ đất đai {PHONE}", body=TEXT, publish=publish, consent=True,

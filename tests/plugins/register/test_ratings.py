@@ -6,13 +6,13 @@ from sqlalchemy import func, select
 
 from feedback.items.models import ItemEvent
 from feedback.plugins.register.models import Rating
+from tests.helpers import ANSWER, act, bearer, count, item
 
-from ..accountability.conftest import ANSWER, act, count, item, token
 from .conftest import file
 
 
 def _answered(client, **fields):
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     filed = file(client, title="Phản ánh về thủ tục", publish=True, **fields)
     act(client, head, filed["code"], "respond", body=ANSWER)
     return filed
@@ -101,5 +101,5 @@ def test_a_new_answer_after_reopening_can_be_rated_again(client, people):
     filed = _answered(client)
     code, key = filed["code"], filed["access_key"]
     client.post(f"/api/v1/items/{code}/rating", json={"access_key": key, "satisfied": False})
-    act(client, token(client, "head@example.vn"), code, "respond", body=ANSWER + " Bổ sung kết quả.")
+    act(client, bearer(client, "head@example.vn"), code, "respond", body=ANSWER + " Bổ sung kết quả.")
     assert client.post(f"/api/v1/items/{code}/rating", json={"access_key": key, "satisfied": True}).status_code == 201

@@ -10,13 +10,13 @@ import xml.etree.ElementTree as ET
 from sqlalchemy import select
 
 from feedback.items.models import Item, Response
+from tests.helpers import ANSWER, act, bearer, item, login
 
-from ..accountability.conftest import ANSWER, act, item, login, token
 from .conftest import file
 
 
 def test_an_item_enters_the_register_when_assigned_with_its_answer(client, people):
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     filed = file(client, title="Hồ sơ khai sinh bị trễ hạn", publish=True)
     waiting = file(client, unit="")  # in the reception queue: not assigned yet
     act(client, head, filed["code"], "respond", body=ANSWER)
@@ -32,7 +32,7 @@ def test_an_item_enters_the_register_when_assigned_with_its_answer(client, peopl
 
 
 def test_an_item_not_to_be_published_shows_metadata_and_the_answer_only(client, people):
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     filed = file(client, title="Tiêu đề riêng tư không công bố", publish=False)
     act(client, head, filed["code"], "respond", body=ANSWER)
     row = client.get("/api/v1/register").get_json()["items"][0]
@@ -88,7 +88,7 @@ def test_a_tampered_cursor_or_bad_filters_get_a_clear_message(client, people):
 
 
 def test_filters(client, people):
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     complaint = file(client, title="Phản ánh về thủ tục", publish=True)
     petition = file(client, kind="petition", topic="regulation", title="Kiến nghị sửa quy định", publish=True)
     act(client, head, petition["code"], "respond", body=ANSWER)
@@ -110,7 +110,7 @@ def test_hook_feedback_public_view(client, people, register_plugin):
     """Every implementation is called, after the register's; each can take something away."""
     from feedback import hookimpl
 
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     filed = file(client, title="Thủ tục đất đai bị chậm", publish=True)
     act(client, head, filed["code"], "respond", body=ANSWER)
     calls = []
@@ -152,7 +152,7 @@ def test_core_public_view_is_unchanged_without_the_register(make_app, people):
 
 
 def test_staff_review_edits_the_public_version_and_keeps_the_original(client, people, db):
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     filed = file(client, title="Ông Tư ở xóm Bến hỏi về thủ tục", publish=True)
     act(client, head, filed["code"], "start")
     act(client, head, filed["code"], "draft", body=ANSWER + " Gửi ông Tư ở xóm Bến.")
@@ -186,7 +186,7 @@ def test_staff_of_another_unit_cannot_review(client, people):
 
 
 def test_downloads_neutralise_spreadsheet_formulas(client, people):
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     filed = file(client, title="=HYPERLINK(\"http://x\")", publish=True, body="+cmd|' /C calc'!A0 và hồ sơ chậm trễ.")
     act(client, head, filed["code"], "respond", body="@SUM(1+1) đơn vị đã trả lời công dân đúng hạn.")
     text = client.get("/register/download.csv").get_data(as_text=True)
@@ -198,7 +198,7 @@ def test_downloads_neutralise_spreadsheet_formulas(client, people):
 
 
 def test_atom_feeds_of_new_answers(client, people):
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     filed = file(client, title="Thủ tục đất đai bị chậm", publish=True)
     act(client, head, filed["code"], "respond", body=ANSWER)
     file(client, title="Chưa trả lời", publish=True)
@@ -218,8 +218,8 @@ def test_menu_and_home_link_to_the_register_and_the_dashboard(client, people):
 
 
 def test_the_register_entries_follow_extension_transfer_and_merge_of_units(client, people, db):
-    head = token(client, "head@example.vn")
-    admin = token(client)
+    head = bearer(client, "head@example.vn")
+    admin = bearer(client)
     filed = file(client, title="Phản ánh về thủ tục", publish=True)
     act(client, head, filed["code"], "extend", reason="Cần xác minh thêm", days=3)
     act(client, admin, filed["code"], "transfer", unit="P", reason="Thuộc thẩm quyền tỉnh")

@@ -1,0 +1,370 @@
+"""What the tests and the benchmarks share: test settings, free loopback ports, readiness checks,
+a throwaway PostgreSQL, signing in, filing and acting through the API, and a frozen clock.
+
+Import from here, never from a conftest: fixtures live in conftest files, helpers here. This module
+imports only the standard library at load time, so the benchmarks can use it without pytest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).parent.parent
+
+# --- settings ----------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+def base_config(url: str) -> dict:
+    """The settings of every test app: the given database, no CSRF, no rate limits, fast hashes."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "LOAD_ENTRY_POINT_PLUGINS": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+
+
+# --- ports and readiness -------------------------------------------------------------------------
+
+# A loaded machine (CI with the other core busy) may take a long time to start a server; a check that
+# gives up early fails the suite for nothing, one that waits on a dead process only wastes time.
+READY_TIMEOUT = 120.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class NotReady(Exception):
+    """The server answered, but is still starting (e.g. HTTP 503, Redis loading): try again."""
+
+
+def _tail(log: str | os.PathLike | None, lines: int = 40) -> str:
+    if log is None:
+        return ""
+    try:
+        text = Path(log).read_text(errors="replace")
+    except OSError as error:
+        return f"\n(its log {log} cannot be read: {error})"
+    return f"\n--- last lines of {log} ---\n" + "\n".join(text.splitlines()[-lines:])
+
+
+def wait_until_ready(check, *, name: str, log=None, process=None, timeout: float = READY_TIMEOUT,
+                     interval: float = 0.2):
+    """Call ``check()`` until it returns without raising; return what it returns.
+
+    Every network error (refused, reset, timed out, cut short: any ``OSError`` or
+    ``http.client.HTTPException``) and ``NotReady`` mean "not yet". Gives up after ``timeout``
+    seconds, or at once when ``process`` (a ``subprocess.Popen``) has exited, with a message that
+    names the server, the last error and the end of its log.
+    """
+    deadline = time.monotonic() + timeout
+    last: BaseException | None = None
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{name} exited with status {process.returncode} before it was ready"
+                               f" (last error: {last!r}){_tail(log)}")
+        try:
+            return check()
+        except (OSError, http.client.HTTPException, NotReady) as error:
+            last = error
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{name} was not ready after {timeout:.0f} s (last error: {last!r})"
+                               + (f"; its log: {log}" if log else "") + _tail(log))
+        time.sleep(interval)
+
+
+def wait_for_http(url: str, *, name: str, log=None, process=None, timeout: float = READY_TIMEOUT) -> None:
+    """Wait until ``url`` answers a GET with a 2xx or 3xx status; 5xx means still starting.
+
+    A 4xx answer stops at once: the server is up but the check asks the wrong thing.
+    """
+
+    def check():
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                response.read()
+        except urllib.error.HTTPError as error:
+            if error.code >= 500:
+                raise NotReady(f"HTTP {error.code}") from None
+            raise RuntimeError(f"{name} answered {url} with HTTP {error.code}{_tail(log)}") from None
+
+    wait_until_ready(check, name=name, log=log, process=process, timeout=timeout)
+
+
+def wait_for_redis(port: int, *, name: str = "redis-server", log=None, process=None,
+                   timeout: float = READY_TIMEOUT) -> None:
+    """Wait until Redis on 127.0.0.1:``port`` answers PING with PONG (not LOADING or an error)."""
+
+    def check():
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"PING\r\n")
+            answer = sock.recv(64)
+        if not answer.startswith(b"+PONG"):
+            raise NotReady(answer.decode(errors="replace").strip() or "no answer")
+
+    wait_until_ready(check, name=name, log=log, process=process, timeout=timeout)
+
+
+def wait_for_smtp(port: int, *, name: str = "the SMTP server", timeout: float = READY_TIMEOUT) -> None:
+    """Wait until an SMTP server on 127.0.0.1:``port`` greets with 220."""
+
+    def check():
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            greeting = sock.recv(512)
+            sock.sendall(b"QUIT\r\n")
+        if not greeting.startswith(b"220"):
+            raise NotReady(greeting.decode(errors="replace").strip() or "no greeting")
+
+    wait_until_ready(check, name=name, timeout=timeout)
+
+
+def start_smtp_server(handler, *, name: str = "the SMTP server"):
+    """An aiosmtpd server for ``handler`` on a free loopback port, started and greeting; stop() it."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=READY_TIMEOUT)
+    controller.start()
+    try:
+        wait_for_smtp(controller.port, name=name)
+    except BaseException:
+        controller.stop()
+        raise
+    return controller
+
+
+def wait_until(predicate, *, what: str, timeout: float = READY_TIMEOUT, log=None, interval: float = 0.1):
+    """Poll ``predicate`` until it returns something true and return it; fail after ``timeout``
+    seconds, naming ``what`` was awaited and showing ``log`` (a path, or a callable giving text)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            text = log() if callable(log) else _tail(log)
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}" + (f"\n{text}" if text else ""))
+        time.sleep(interval)
+
+
+# --- a throwaway PostgreSQL ------------------------------------------------------------------------
+
+
+def pg_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return str(candidate)
+    raise RuntimeError(f"{name} not found: install PostgreSQL (scripts/test does it with apt-get)")
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster in a temporary folder on a free loopback port."""
+
+    def __init__(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="feedback-pg-"))
+        self.port = free_port()
+        self.user = None
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            for name in ("postgres", "nobody"):
+                try:
+                    self.user = pwd.getpwnam(name)
+                    break
+                except KeyError:
+                    continue
+            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
+
+    def _run(self, *args):
+        kwargs = {"user": self.user.pw_uid, "group": self.user.pw_gid} if self.user else {}
+        subprocess.run(args, check=True, capture_output=True, timeout=300, cwd=self.dir, **kwargs)
+
+    def start(self) -> str:
+        data = self.dir / "data"
+        self._run(pg_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8")
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        self._run(pg_bin("pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.dir / "log"), "-w",
+                  "-t", str(int(READY_TIMEOUT)), "start")
+        self._run(pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "feedback_test")
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/feedback_test"
+
+    def stop(self):
+        try:
+            self._run(pg_bin("pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --- signing in ------------------------------------------------------------------------------------
+
+
+def login(client, email: str = "admin@example.vn", password: str = PASSWORD):
+    """Sign in on the web form; the answer must be the redirect of a successful sign-in."""
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def token_for(client, email: str = "admin@example.vn", password: str = PASSWORD) -> str:
+    """An API bearer token for ``email``."""
+    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["token"]
+
+
+def bearer(client, email: str = "admin@example.vn") -> dict:
+    """The Authorization header of an API request made as ``email``."""
+    return {"Authorization": f"Bearer {token_for(client, email)}"}
+
+
+# --- items through the API and the web form -----------------------------------------------------------
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+UTC = dt.timezone.utc
+
+BODY = "Hồ sơ đăng ký khai sinh của con tôi nộp tại bộ phận một cửa đã quá hạn ba tuần mà chưa có kết quả."
+TITLE = "Hồ sơ khai sinh bị trễ hạn"
+ANSWER = "Đơn vị đã kiểm tra hồ sơ và trả kết quả cho công dân; xin cảm ơn ông/bà đã phản ánh."
+
+
+def local(year, month, day, hour=10, minute=0) -> dt.datetime:
+    """An aware datetime in Asia/Ho_Chi_Minh."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=LOCAL)
+
+
+def parse(value: str) -> dt.datetime:
+    """A datetime from the API, as an aware datetime."""
+    return dt.datetime.fromisoformat(value)
+
+
+def file_item(client, headers=None, *, received_at: dt.datetime | None = None, expect: int = 201, **fields) -> dict:
+    """File through POST /api/v1/items (staff entry when headers carry a token)."""
+    body = {"kind": "complaint", "topic": "procedure", "unit": "P.STP", "title": TITLE, "body": BODY}
+    body.update(fields)
+    if received_at is not None:
+        body["received_at"] = received_at.isoformat()
+        body.setdefault("channel", "in_person")
+    response = client.post("/api/v1/items", json=body, headers=headers or {})
+    assert response.status_code == expect, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def act(client, headers, code: str, action: str, expect: int = 200, **fields) -> dict:
+    """Move an item through POST /api/v1/items/CODE/transitions."""
+    response = client.post(f"/api/v1/items/{code}/transitions", json={"action": action, **fields}, headers=headers)
+    assert response.status_code == expect, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def item(code: str):
+    """The item with ``code``, read afresh (inside an app context)."""
+    from sqlalchemy import select
+
+    from feedback.extensions import db
+    from feedback.items.models import Item
+
+    db.session.expire_all()
+    return db.session.scalar(select(Item).where(Item.code == code))
+
+
+def count(model, *where) -> int:
+    """How many rows of ``model`` match ``where`` (inside an app context)."""
+    from sqlalchemy import func, select
+
+    from feedback.extensions import db
+
+    query = select(func.count()).select_from(model)
+    for condition in where:
+        query = query.where(condition)
+    return db.session.scalar(query)
+
+
+def user_id(email: str) -> int:
+    from sqlalchemy import select
+
+    from feedback.auth.models import User
+    from feedback.extensions import db
+
+    return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def submission_token(client, url: str = "/file") -> str:
+    """The one-time token of the public filing form at ``url``."""
+    import re
+
+    page = client.get(url)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    found = re.search(r'name="submission" type="hidden" value="([^"]+)"', page.get_data(as_text=True))
+    assert found, "the filing form carries a one-time submission token"
+    return found.group(1)
+
+
+FORM_BODY = "Hồ sơ đăng ký khai sinh của con tôi nộp ngày 3/3 đã quá hạn ba tuần mà chưa có kết quả."
+
+
+def form_data(**overrides) -> dict:
+    """What the public filing form sends (without the one-time token)."""
+    data = {"kind": "complaint", "topic": "procedure", "unit": "P.STP", "procedure": "", "title": TITLE,
+            "body": FORM_BODY, "name": "", "phone": "", "email": "", "address": "", "website": ""}
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def post_form(client, url: str = "/file", files=(), token: str | None = None, **overrides):
+    """File through the public web form at ``url``, with ``files`` as (name, bytes) attachments."""
+    import io
+
+    data = form_data(**overrides)
+    data["submission"] = token or submission_token(client, url)
+    if files:
+        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+# --- a frozen clock ------------------------------------------------------------------------------------
+
+# Modules that imported utcnow by name; feedback.timeutil itself is patched too, which moves
+# local_today() (delegations, units' validity, the inbox) and run_tick()'s default `now`.
+CLOCK_MODULES = (
+    "feedback.timeutil",
+    "feedback.items.services",
+    "feedback.items.models",
+    "feedback.plugins.accountability.stats",
+    "feedback.plugins.accountability.views",
+)
+
+
+class Clock:
+    """The application's "now", frozen where the test puts it, in every module of ``modules``."""
+
+    def __init__(self, monkeypatch, modules=CLOCK_MODULES):
+        self.now = dt.datetime.now(UTC)
+        for module in modules:
+            monkeypatch.setattr(f"{module}.utcnow", self)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, when: dt.datetime) -> dt.datetime:
+        self.now = when.astimezone(UTC)
+        return self.now
