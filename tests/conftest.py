@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from feedback import create_app
 from feedback.extensions import db as _db
-from tests.helpers import PASSWORD, ThrowawayPostgres, base_config
+from tests.helpers import PASSWORD, Auth, ThrowawayPostgres, base_config
 
 BACKENDS = [name.strip() for name in os.environ.get("FEEDBACK_TEST_BACKENDS", "sqlite,postgresql").split(",") if name.strip()]
 
@@ -309,18 +309,6 @@ def people(app, staff):
         create_user("canbo.xa@example.vn", PASSWORD, "officer", unit=commune, name="Đỗ Văn Cán")
         _db.session.commit()
     return staff
-
-
-class Auth:
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email="admin@example.vn", password=PASSWORD):
-        """Post the sign-in form; the answer is returned, whatever it is."""
-        return self.client.post("/login", data={"email": email, "password": password})
-
-    def logout(self):
-        return self.client.post("/logout")
 
 
 @pytest.fixture

@@ -218,6 +218,20 @@ class ThrowawayPostgres:
 # --- signing in ------------------------------------------------------------------------------------
 
 
+class Auth:
+    """Signing in and out on the web form of one test client (the ``auth`` fixture)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email="admin@example.vn", password=PASSWORD):
+        """Post the sign-in form; the answer is returned, whatever it is."""
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
 def login(client, email: str = "admin@example.vn", password: str = PASSWORD):
     """Sign in on the web form; the answer must be the redirect of a successful sign-in."""
     response = client.post("/login", data={"email": email, "password": password})

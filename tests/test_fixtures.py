@@ -17,10 +17,13 @@ from sqlalchemy import create_engine, func, select
 
 from feedback import hookimpl
 from feedback.auth.models import User
-from feedback.config import DEFAULTS
 from feedback.extensions import db as _db
 from feedback.items.models import Item
 from tests.helpers import file_item, login
+
+# Defaults (README's settings table) that the tests below change: a number, a list, a plugin's dict.
+BUILT_WITH = {"PAGE_SIZE": 50, "JOB_RETRY_INTERVALS": [10, 30, 60, 300, 900],
+              "DEADLINE_DAYS": {"complaint": 10, "petition": 15}}
 
 
 class Leftover:
@@ -50,13 +53,13 @@ def users_seen_by_another_connection(database_url) -> int:
 def assert_clean(app, client, make_app):
     assert not has_app_context()
     assert rows_in_every_table(app) == {}
-    # Settings as built, even those changed in place.
-    assert app.config["PAGE_SIZE"] == DEFAULTS["PAGE_SIZE"]
-    assert app.config["DEADLINE_DAYS"] == DEFAULTS["DEADLINE_DAYS"]
+    fresh = make_app()
+    # Settings as an app is built with them, even those changed in place (the core's and a plugin's).
+    for name, default in BUILT_WITH.items():
+        assert app.config[name] == fresh.config[name] == default, name
     # The plugins an app is built with, no more.
-    fresh = make_app().extensions["feedback.plugins"]
     assert ({name for name, _ in app.extensions["feedback.plugins"].list_name_plugin()}
-            == {name for name, _ in fresh.list_name_plugin()})
+            == {name for name, _ in fresh.extensions["feedback.plugins"].list_name_plugin()})
     # Nobody signed in, Vietnamese, an empty g.
     with app.test_request_context("/"):
         assert current_user.is_anonymous
@@ -77,6 +80,7 @@ def leave_traces(app, client, staff):
     assert client.get("/staff/items").status_code == 200
     assert '<html lang="en">' in client.get("/?lang=en").text
     app.config["PAGE_SIZE"] = 1
+    app.config["JOB_RETRY_INTERVALS"].append(1)
     app.config["DEADLINE_DAYS"]["complaint"] = 99
     app.extensions["feedback.plugins"].register(Leftover(), name="left-over")
     assert "left over" in client.get("/").text

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from feedback.pluginmanager import BUILTIN_PLUGINS
-
-from .conftest import PASSWORD, Auth
+from tests.helpers import PASSWORD, Auth
 
 ROOT = Path(__file__).parent.parent
 BUILTINS = [builtin.name for builtin in BUILTIN_PLUGINS]
@@ -70,8 +69,9 @@ def test_main_pages_answer_with_a_builtin_plugin_switched_off(make_app, staff, s
 
 
 @pytest.mark.parametrize("switched_off", BUILTINS)
-def test_migrations_match_the_models_with_a_builtin_plugin_switched_off(database_url, switched_off):
-    """Alembic's autogenerate, in a fresh interpreter (so that nothing else imported the models)."""
+def test_migrations_match_the_models_with_a_builtin_plugin_switched_off(database_url, real_commits, switched_off):
+    """Alembic's autogenerate, in a fresh interpreter (so that nothing else imported the models); another
+    process, so no test transaction may hold the database."""
     env = {**os.environ, "FEEDBACK_SECRET_KEY": "test-secret", "FEEDBACK_SQLALCHEMY_DATABASE_URI": database_url,
            "FEEDBACK_LOAD_ENTRY_POINT_PLUGINS": "false", "FEEDBACK_DISABLED_PLUGINS": f'["{switched_off}"]'}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "feedback", "db", "check"], cwd=ROOT, env=env,
