@@ -75,6 +75,9 @@ def status_label(status: str | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from feedback import documents
+
+    documents.init_app(app)
     app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, number=number_filter,
                                  isodate=isodate_filter)
     app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES,

@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetchingError
-
+from feedback import documents
 from feedback.timeutil import LOCAL_TZ
-
-
-class NoFetching(URLFetcher):
-    """The letter is self-contained: nothing is fetched, neither files nor the network."""
-
-    def fetch(self, url, headers=None):  # noqa: ARG002 - signature of URLFetcher
-        raise URLFetchingError(f"fetching {url!r} is not allowed in letters")
 
 
 def place_name(unit) -> str:
@@ -31,17 +21,11 @@ def place_name(unit) -> str:
     return name
 
 
-def vietnamese_date(day: dt.date) -> str:
-    return f"ngày {day.day:02d} tháng {day.month} năm {day.year}"
-
-
 def render_letter(letter, today: dt.date) -> bytes:
     item = letter.item
-    html = render_template(
-        "accountability/letter.html", letter=letter, item=item, unit=letter.unit,
-        parent=letter.unit.parent, place=place_name(letter.unit), date_line=vietnamese_date(today),
+    return documents.render_pdf(
+        "accountability/letter.html", letter=letter, item=item, unit=letter.unit, parent=letter.unit.parent,
+        place=place_name(letter.unit), today=today,
         received=item.received_at.astimezone(LOCAL_TZ), due=letter.due_at.astimezone(LOCAL_TZ),
-        appointment=vietnamese_date(letter.new_appointment),
         filer=item.contact.name if item.contact and item.contact.name else "Ông/Bà",
     )
-    return HTML(string=html, url_fetcher=NoFetching()).write_pdf()

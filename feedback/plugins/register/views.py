@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from feedback import exports
 from feedback.errors import ServiceError
 from feedback.extensions import db
 from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_options
@@ -15,7 +16,8 @@ from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
 from feedback.items.access import filer_item, staff_item
-from feedback.plugins.register import charts, exports, services, stats
+from feedback.plugins.register import figures as shown
+from feedback.plugins.register import services, stats
 from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, SearchForm
 from feedback.timeutil import utcnow
 from feedback.units.models import Unit
@@ -86,33 +88,24 @@ def item(code: str):
     return render_template("register/item.html", row=row, timeline=timeline)
 
 
-def _all_views(filters: services.RegisterFilters) -> list[dict]:
+def _all_views(filters: services.RegisterFilters):
     """Every row of a download, a keyset page at a time, up to EXPORT_MAX_ROWS."""
-    rows, cursor = [], None
-    while len(rows) < EXPORT_MAX_ROWS:
-        entries, cursor = services.search(filters, cursor, limit=1000)
-        rows.extend(services.views_of(entries))
+    cursor, count = None, 0
+    while count < EXPORT_MAX_ROWS:
+        entries, cursor = services.search(filters, cursor, limit=min(1000, EXPORT_MAX_ROWS - count))
+        views = services.views_of(entries)
+        count += len(views)
+        yield from views
         if cursor is None:
             break
-    return rows[:EXPORT_MAX_ROWS]
 
 
-def _download(body: str, mimetype: str, filename: str):
-    response = current_app.response_class(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@bp.route("/register/download.<any(csv, json):fmt>")
+@bp.route("/register/download.<any(csv, xlsx, json):fmt>")
 def download(fmt: str):
     form = _search_form()
     if not form.validate():
         return render_template("register/index.html", form=form, rows=[], next_url=None), 400
-    views = _all_views(_filters(form))
-    if fmt == "csv":
-        return _download(exports.to_csv([exports.register_row(v) for v in views], exports.REGISTER_COLUMNS),
-                         "text/csv; charset=utf-8", "register.csv")
-    return _download(exports.to_json({"items": views}), "application/json", "register.json")
+    return exports.download(fmt, "register", shown.register_rows(_all_views(_filters(form))))
 
 
 # --- feeds ----------------------------------------------------------------------------------
@@ -165,9 +158,9 @@ def dashboard():
         return render_template("register/dashboard.html", form=form, figures=None), 400
     figures = stats.dashboard(*period)
     months = stats.trend(period[1])
-    return render_template("register/dashboard.html", form=form, figures=figures, months=months,
-                           ranking_svg=charts.ranking_chart(figures["ranking"], figures["target"]),
-                           trend_svg=charts.trend_chart(months or [], figures["target"]),
+    return render_template("register/dashboard.html", form=form, figures=figures,
+                           ranking=shown.ranking_chart(figures) if figures["on_time"] else None,
+                           trend=shown.trend_chart(months, figures["target"]) if months is not None else None,
                            period_args={"date_from": period[0].isoformat(), "date_to": period[1].isoformat()})
 
 
@@ -179,25 +172,25 @@ def unit_dashboard(code: str):
         return render_template("register/unit.html", form=form, unit=unit, figures=None), 400
     figures = stats.dashboard(*period, unit=unit)
     months = stats.trend(period[1], unit=unit)
-    return render_template("register/unit.html", form=form, unit=unit, figures=figures, months=months,
-                           trend_svg=charts.trend_chart(months or [], figures["target"]),
+    return render_template("register/unit.html", form=form, unit=unit, figures=figures,
+                           trend=shown.trend_chart(months, figures["target"]) if months is not None else None,
                            period_args={"date_from": period[0].isoformat(), "date_to": period[1].isoformat()})
 
 
-@bp.route("/dashboard/stats.<any(csv, json):fmt>")
+@bp.route("/dashboard/stats.<any(csv, xlsx, json):fmt>")
 def stats_download(fmt: str):
     form, period = _period()
     if period is None:
         abort(400)
     figures = stats.dashboard(*period)
+    units = shown.unit_rows(figures["units"])
     if fmt == "csv":
-        return _download(exports.to_csv(figures["units"], exports.STATS_COLUMNS), "text/csv; charset=utf-8",
-                         "statistics.csv")
+        return exports.download(fmt, "statistics", units)
     months = stats.trend(period[1])
-    return _download(exports.to_json({"from": period[0], "to": period[1], "target": figures["target"],
-                                      "on_time_figures": figures["on_time"],
-                                      "units": figures["units"], "totals": figures["totals"], "months": months}),
-                     "application/json", "statistics.json")
+    monthly = shown.month_rows(months) if months is not None else None
+    return exports.download(fmt, "statistics", units, sheets=[units] + ([monthly] if monthly is not None else []), document={
+        "from": period[0], "to": period[1], "target": figures["target"], "on_time_figures": figures["on_time"],
+        "units": units, "totals": figures["totals"], "months": monthly})
 
 
 # --- the filer's rating ---------------------------------------------------------------------

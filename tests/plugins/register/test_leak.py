@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 from urllib.parse import urljoin, urlparse
 
+from openpyxl import load_workbook
+
+from feedback.exports import MIMETYPES
 from feedback.text import fold
 from tests.helpers import act, bearer
 
@@ -22,6 +26,15 @@ ANSWER = (f"Kính gửi {NAME} ({ADDRESS}), số điện thoại {PHONE}, CCCD {
           "đơn vị đã giải quyết xong hồ sơ đất đai.")
 CONTACT = {"name": NAME, "phone": PHONE, "email": EMAIL, "address": ADDRESS}
 LINK = re.compile(r'(?:href|src)="([^"#]+)')
+
+
+def _text_of(response) -> str:
+    """What a response says: its text, or every cell of every sheet of a workbook."""
+    if response.headers["Content-Type"] != MIMETYPES["xlsx"]:
+        return response.get_data(as_text=True)
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    return "\n".join(str(value) for sheet in book for row in sheet.iter_rows(values_only=True)
+                     for value in row if value is not None)
 
 
 def _leaks(text: str) -> list[str]:
@@ -44,7 +57,7 @@ def test_no_personal_data_on_any_public_page_feed_download_or_api(client, people
     codes.append(moved["code"])
 
     seeds = ["/", "/register", "/dashboard", "/register/feed.atom", "/register/download.csv", "/register/download.json",
-             "/dashboard/stats.csv", "/dashboard/stats.json", "/api/v1/register", "/api/v1/register?limit=1",
+             "/register/download.xlsx", "/dashboard/stats.csv", "/dashboard/stats.json", "/dashboard/stats.xlsx", "/api/v1/register", "/api/v1/register?limit=1",
              "/api/v1/stats/units", "/kiosk", "/register/units/P.STP/feed.atom", "/register/units/P/feed.atom"]
     for code in codes:
         seeds += [f"/api/v1/items/{code}", f"/track/{code}", f"/kiosk?code={code}", f"/register/items/{code}"]
@@ -60,7 +73,7 @@ def test_no_personal_data_on_any_public_page_feed_download_or_api(client, people
         response = client.get(url)
         crawled += 1
         assert response.status_code < 500, url
-        text = response.get_data(as_text=True)
+        text = _text_of(response)
         searched = "q=" in url and _leaks(url)
         if searched:
             # What the visitor typed is shown back in the search box and in the page's own links, nowhere else.

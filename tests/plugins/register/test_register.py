@@ -189,10 +189,10 @@ def test_downloads_neutralise_spreadsheet_formulas(client, people):
     head = bearer(client, "head@example.vn")
     filed = file(client, title="=HYPERLINK(\"http://x\")", publish=True, body="+cmd|' /C calc'!A0 và hồ sơ chậm trễ.")
     act(client, head, filed["code"], "respond", body="@SUM(1+1) đơn vị đã trả lời công dân đúng hạn.")
-    text = client.get("/register/download.csv").get_data(as_text=True)
+    text = client.get("/register/download.csv?lang=en").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows[0]["title"] == "'=HYPERLINK(\"http://x\")"
-    assert rows[0]["body"].startswith("'+cmd") and rows[0]["answer"].startswith("'@SUM")
+    assert rows[0]["Title"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["Content"].startswith("'+cmd") and rows[0]["Answer"].startswith("'@SUM")
     data = json.loads(client.get("/register/download.json").get_data(as_text=True))
     assert data["items"][0]["code"] == filed["code"]
 
