@@ -48,10 +48,13 @@ def demo_command(password):
 @with_appcontext
 def tick_command():
     """Periodic work of every plugin: reminders, escalations, letters, sweeps. Run it from cron."""
+    from feedback import jobs
     from feedback.pluginmanager import run_tick
 
     for name, summary in run_tick():
         click.echo(f"{name}: {summary}")
+    # Without Redis, the work tick handed to jobs (letters' PDFs, messages) is done before it ends.
+    jobs.run_pending()
 
 
 @click.command("worker")

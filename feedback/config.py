@@ -26,6 +26,10 @@ DEFAULTS = {
     # Werkzeug's method for password hashes; tests use a cheaper one.
     "PASSWORD_HASH_METHOD": "scrypt",
     "PAGE_SIZE": 50,
+    # Obligations (feedback.obligations, feedback.workdays): whatever must be done by a date is due
+    # at the office's closing time, and is reminded this many working days before.
+    "OFFICE_CLOSES_AT": "17:00",
+    "REMINDER_WORKING_DAYS_BEFORE": 2,
     # Background work (feedback.jobs): RQ when REDIS_URL is set.
     "JOB_TIMEOUT": 60,
     "JOB_RETRIES": 5,

@@ -103,6 +103,57 @@ def feedback_units_merged(sources, successor, actor):
 
 
 # ---------------------------------------------------------------------------------------------
+# Obligations: deadlines for anything (feedback.obligations).
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def feedback_obligation_types():
+    """Return the kinds of obligation this plugin owns.
+
+    :return: a list of :class:`feedback.obligations.services.ObligationType` (``owner_type``,
+        ``kind``, ``label``), e.g. ``ObligationType("item", "answer", _l("Answer"))``.
+
+    Called whenever the core opens an obligation (an unregistered type is refused) and at each
+    tick (only registered types are reminded and escalated, so that switching a capability off
+    also silences its deadlines). Must not touch the database.
+    """
+
+
+@hookspec
+def feedback_obligations_due(owner_type, notices, now):
+    """Obligations of ``owner_type`` reached a reminder or escalation point: decide who is told.
+
+    :param owner_type: the owner type these notices are about (``"item"``...); an implementation
+        ignores the types it does not own.
+    :param notices: the list of new :class:`feedback.obligations.models.ObligationNotice`, each with
+        its ``obligation`` loaded and a ``kind``: ``"due_soon"`` (due within
+        ``REMINDER_WORKING_DAYS_BEFORE`` working days), ``"due_today"`` (due before the end of
+        today) or ``"overdue"`` (its deadline passed, still open).
+    :param now: the aware UTC datetime of the tick.
+
+    Called by :func:`feedback.obligations.services.give_notices` at each tick, once per owner type
+    with all of its new notices (never once per row): load the owners in one query and ask for the
+    messages in one call. Each notice is given once per obligation, kind and deadline; an extended
+    deadline gets its own. Must not commit nor do slow I/O.
+    """
+
+
+@hookspec
+def feedback_obligations_recounted(owner_type, changes, actor):
+    """Open obligations of ``owner_type`` got new deadlines after a change of the calendar.
+
+    :param owner_type: the owner type (``"item"``...); ignore the others.
+    :param changes: the list of :class:`feedback.obligations.models.ObligationChange`
+        (``action`` ``"recounted"``, ``due_before``, ``due_after``, ``obligation``).
+    :param actor: the :class:`feedback.auth.models.User` who changed the calendar.
+
+    Called once per owner type, inside the transaction of the calendar change. The owner keeps
+    its copies of the deadline in step and logs the move. Must not commit nor do slow I/O.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
 # Templates: named places in the core's pages that plugins fill.
 # ---------------------------------------------------------------------------------------------
 
@@ -197,9 +248,11 @@ def feedback_item_deadline(item, start, cause, days):
         it reached a new unit).
     :param cause: ``"filed"``, ``"assigned"``, ``"transferred"``, ``"extended"`` or ``"reopened"``.
     :param days: for ``"extended"``, the working days asked for; otherwise ``None``.
-    :return: a :class:`feedback.items.deadlines.Deadline`, or ``None`` for no deadline.
+    :return: a :class:`feedback.workdays.Deadline`, or ``None`` for no deadline (or, for
+        ``"transferred"``, to keep the deadline the item had).
 
-    Stops at first non-None result. Must not change the item: the core stores the deadline.
+    Stops at first non-None result. Must not change the item: the core stores the deadline as
+    the item's obligation (:mod:`feedback.obligations`) and mirrors it on the item.
     """
 
 

@@ -5,3 +5,4 @@ from feedback.procedures.models import Procedure  # noqa: F401
 from feedback.units.models import Unit  # noqa: F401
 from feedback.items.models import Attachment, Item, ItemContact, ItemEvent, Response, Submission  # noqa: F401
 from feedback.workdays import CalendarChange  # noqa: F401
+from feedback.obligations.models import Obligation, ObligationChange, ObligationNotice  # noqa: F401

@@ -48,6 +48,7 @@ CORE_PLUGINS = (
     ("core.api", "feedback.api.plugin"),
     ("core.pages", "feedback.pages"),
     ("core.items", "feedback.items.plugin"),
+    ("core.obligations", "feedback.obligations.plugin"),
     ("core.cli", "feedback.cli"),
 )
 

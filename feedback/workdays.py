@@ -1,18 +1,21 @@
 """The working-day calendar: Monday to Friday, less Vietnam's public holidays (lunar ones
 included) from the `holidays` package, with its substitute days off and make-up working
-Saturdays, and the changes an administrator records when the government announces them."""
+Saturdays, and the changes an administrator records when the government announces them; and
+deadlines counted in it (office closing time, the day counting starts, the days skipped)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import holidays
+from flask import current_app
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
-from feedback.timeutil import UTCDateTime, utcnow
+from feedback.timeutil import LOCAL_TZ, UTCDateTime, utcnow
 
 MAX_SPAN_DAYS = 5 * 366  # no count walks further than this: a bound, not a rule
 
@@ -102,3 +105,83 @@ class Calendar:
             days += dt.timedelta(days=1)
             count += self.is_working_day(days)
         return count
+
+
+# --- deadlines in working days ---------------------------------------------------------------
+# Whatever must be done by a date (an item's answer, a dialogue's minutes) counts the same way:
+# from the day it starts (the next working day when it starts on a day off or after hours),
+# N working days, due at the end of office hours of the last one.
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """What a deadline policy answers: the due time, the working days, and how it was counted."""
+
+    due_at: dt.datetime
+    days: int
+    # For people: the rule and its legal basis, the day counting started, the days off skipped.
+    explanation: dict = field(default_factory=dict)
+
+
+def office_closes_at() -> dt.time:
+    hours, minutes = current_app.config["OFFICE_CLOSES_AT"].split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def local_deadline(day: dt.date) -> dt.datetime:
+    """The end of office hours of ``day``, in UTC."""
+    return dt.datetime.combine(day, office_closes_at(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
+
+
+def counting_start(start: dt.datetime, calendar: Calendar) -> tuple[dt.date, str | None, list]:
+    """The first day counted for something that started at ``start``: that day, or the next working
+    day when it started on a day off (``moved`` "day_off") or after hours ("after_hours"); with the
+    days off passed over before it."""
+    local = start.astimezone(LOCAL_TZ)
+    day, moved = local.date(), None
+    if calendar.is_working_day(day) and local.time() >= office_closes_at():
+        moved, day = "after_hours", day + dt.timedelta(days=1)
+    elif not calendar.is_working_day(day):
+        moved = "day_off"
+    counted_from, skipped = calendar.first_working_day_from(day)
+    return counted_from, moved, skipped
+
+
+def days_off(skipped: list[tuple[dt.date, str]]) -> list[list[str]]:
+    """Days passed over, as the explanation stores them: [["2026-11-24", "Ngày Văn hóa Việt Nam"], ...]."""
+    return [[day.isoformat(), name] for day, name in skipped]
+
+
+def count_working_days(start: dt.datetime, days: int, calendar: Calendar) -> Deadline:
+    """``days`` working days counted from ``start``, explained day by day."""
+    counted_from, moved, before = counting_start(start, calendar)
+    due_day, skipped = calendar.add_working_days(counted_from, days)
+    explanation = {
+        "days": days, "received_on": start.astimezone(LOCAL_TZ).date().isoformat(),
+        "counted_from": counted_from.isoformat(), "start_at": start.astimezone(dt.timezone.utc).isoformat(),
+        "moved": moved, "closes_at": current_app.config["OFFICE_CLOSES_AT"], "days_off": days_off(before + skipped),
+    }
+    return Deadline(local_deadline(due_day), days, explanation)
+
+
+def extend_by_working_days(deadline: Deadline, days: int, calendar: Calendar) -> Deadline:
+    """``deadline`` moved ``days`` working days later, its explanation kept and completed."""
+    base_day = deadline.due_at.astimezone(LOCAL_TZ).date()
+    due_day, skipped = calendar.add_working_days(base_day, days)
+    explanation = dict(deadline.explanation)
+    explanation.update(extended_by=days, extended_from=base_day.isoformat(),
+                       days_off=explanation.get("days_off", []) + days_off(skipped))
+    return Deadline(local_deadline(due_day), deadline.days + days, explanation)
+
+
+def recount(deadline: Deadline, calendar: Calendar) -> Deadline | None:
+    """The same count again from its start, after the calendar changed; None if it cannot be
+    recounted (no start recorded)."""
+    explanation = dict(deadline.explanation)
+    if "start_at" not in explanation:
+        return None
+    # From the moment it started: the day counting starts may have changed too.
+    counted_from, moved, before = counting_start(dt.datetime.fromisoformat(explanation["start_at"]), calendar)
+    due_day, skipped = calendar.add_working_days(counted_from, deadline.days)
+    explanation.update(counted_from=counted_from.isoformat(), moved=moved, days_off=days_off(before + skipped))
+    return Deadline(local_deadline(due_day), deadline.days, explanation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -50,3 +51,67 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(empty_database):
         with _db.engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), _db.metadata) == []
         _db.engine.dispose()
+
+
+def test_existing_items_get_their_obligations(empty_database):
+    """Upgraded from the schema before obligations: each item with a deadline gets the row of its
+    current holding, with its explanation, its end and lateness, its extension and its notices."""
+    import json
+
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        upgrade(revision="8004a09e258a")
+        basis = {"days": 10, "cause": "filed", "counted_from": "2026-10-30", "start_at": "2026-10-30T03:00:00+00:00",
+                 "legal_basis": "Quy chế", "days_off": [["2026-10-31", "Thứ Bảy"]]}
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, code, name, kind, valid_from, created_at) VALUES "
+                              "(1, 'P.STP', 'Sở Tư pháp', 'department', '2025-07-01', '2025-07-01 00:00:00')"))
+            rows = [  # id, status, due, responded, closed
+                (1, "in_progress", "2026-11-13 10:00:00", None, None),
+                (2, "responded", "2026-11-13 10:00:00", "2026-11-16 02:00:00", None),
+                (3, "closed", "2026-11-13 10:00:00", "2026-11-12 02:00:00", "2026-11-14 02:00:00"),
+                (4, "rejected", "2026-11-13 10:00:00", None, "2026-11-03 02:00:00"),
+                (5, "received", None, None, None),
+            ]
+            for item_id, status, due, responded, closed in rows:
+                conn.execute(text(
+                    "INSERT INTO items (id, code, kind, topic, channel, status, unit_id, title, body, publish, "
+                    "received_at, created_at, due_at, deadline_days, deadline_basis, responded_at, closed_at, "
+                    "access_key_hash, search_text) VALUES (:id, :code, 'complaint', 'other', 'web', :status, "
+                    ":unit, 'Tiêu đề', 'Nội dung', false, '2026-10-30 03:00:00', '2026-10-30 03:00:00', :due, "
+                    ":days, :basis, :responded, :closed, 'x', '')"),
+                    {"id": item_id, "code": f"PA-26-TEST-000{item_id}", "status": status,
+                     "unit": 1 if due else None, "due": due, "days": 10 if due else None,
+                     "basis": json.dumps(basis if due else {}), "responded": responded, "closed": closed})
+            conn.execute(text(
+                "INSERT INTO item_events (item_id, at, actor_kind, action, reason, public, data) VALUES "
+                "(1, '2026-11-10 02:00:00', 'staff', 'extend', 'Xác minh', true, :data)"),
+                {"data": json.dumps({"days": 2, "due_before": "2026-11-11T10:00:00+00:00",
+                                     "due_after": "2026-11-13T10:00:00+00:00"})})
+            conn.execute(text(
+                "INSERT INTO accountability_notices (item_id, kind, due_at, created_at) VALUES "
+                "(1, 'due_soon_assignee', '2026-11-13 10:00:00', '2026-11-11 01:00:00'), "
+                "(1, 'escalated', '2026-11-11 10:00:00', '2026-11-12 01:00:00')"))
+        upgrade()
+        with _db.engine.connect() as conn:
+            got = conn.execute(text("SELECT owner_type, owner_id, kind, unit_id, status, due_at, days, late, "
+                                    "ended_at, start_at FROM obligations ORDER BY owner_id")).all()
+            changes = conn.execute(text("SELECT obligation_id, action, reason, past_due FROM obligation_changes")).all()
+            notices = conn.execute(text("SELECT kind FROM obligation_notices ORDER BY kind")).scalars().all()
+            stored_basis = conn.execute(text("SELECT basis FROM obligations WHERE owner_id = 1")).scalar_one()
+        _db.engine.dispose()
+    due = dt.datetime(2026, 11, 13, 10)
+    assert [(row.owner_type, row.owner_id, row.kind, row.unit_id, row.status, row.days) for row in got] == [
+        ("item", 1, "answer", 1, "open", 10), ("item", 2, "answer", 1, "met", 10),
+        ("item", 3, "answer", 1, "met", 10), ("item", 4, "answer", 1, "cancelled", 10)]
+    assert all(_naive(row.due_at) == due and _naive(row.start_at) == dt.datetime(2026, 10, 30, 3) for row in got)
+    assert [row.late for row in got] == [None, True, False, False]
+    assert [_naive(row.ended_at) if row.ended_at else None for row in got] == [
+        None, dt.datetime(2026, 11, 16, 2), dt.datetime(2026, 11, 12, 2), dt.datetime(2026, 11, 3, 2)]
+    assert (json.loads(stored_basis) if isinstance(stored_basis, str) else stored_basis) == basis
+    assert [(row.action, row.reason, bool(row.past_due)) for row in changes] == [("extended", "Xác minh", False)]
+    assert notices == ["due_soon", "overdue"]
+
+
+def _naive(value) -> dt.datetime:
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -287,7 +287,7 @@ def test_builtin_plugins_bring_their_settings(make_app):
     assert app.config["DEADLINE_DAYS"] == {"complaint": 10, "petition": 15}
     assert app.config["MAIL_PORT"] == 25 and app.config["REGISTER_UNSATISFIED"] == "reopen"
     off = make_app(DISABLED_PLUGINS=["accountability", "notify", "register"])
-    assert not {"DEADLINE_DAYS", "OFFICE_CLOSES_AT", "MAIL_SERVER", "OUTBOX_SWEEP_AFTER_SECONDS",
+    assert not {"DEADLINE_DAYS", "APOLOGY_NEW_APPOINTMENT_DAYS", "MAIL_SERVER", "OUTBOX_SWEEP_AFTER_SECONDS",
                 "REGISTER_UNSATISFIED"} & set(off.config)
     assert make_app(OFFICE_CLOSES_AT="16:30").config["OFFICE_CLOSES_AT"] == "16:30"
 

@@ -54,11 +54,10 @@ class Item(db.Model):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # Set by the deadline policy (feedback_item_deadline); None while no policy gives one.
+    # The deadline of the item's latest obligation to answer (feedback.obligations), kept here by
+    # the items' services for indexes, lists and the register; None while no policy gives one.
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     deadline_days: Mapped[int | None] = mapped_column(Integer)
-    # How the deadline was counted, for people: rule and legal basis, start day, days skipped.
-    deadline_basis: Mapped[dict] = mapped_column(JSON, default=dict)
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     original_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
@@ -77,6 +76,11 @@ class Item(db.Model):
                                                          cascade="all, delete-orphan")
     events: Mapped[list[ItemEvent]] = relationship(back_populates="item", order_by="ItemEvent.id")
     responses: Mapped[list[Response]] = relationship(back_populates="item", order_by="Response.id")
+    # Its obligations to answer, one per unit that held it, oldest first.
+    obligations = relationship(
+        "Obligation", viewonly=True, order_by="Obligation.id",
+        primaryjoin="and_(Obligation.owner_type == 'item', foreign(Obligation.owner_id) == Item.id, "
+                    "Obligation.kind == 'answer')")
 
     @property
     def kind_label(self) -> str:
@@ -105,6 +109,11 @@ class Item(db.Model):
     def pending_draft(self) -> Response | None:
         drafts = [response for response in self.responses if response.published_at is None and not response.discarded]
         return drafts[-1] if drafts else None
+
+    @property
+    def deadline_basis(self) -> dict:
+        """How the current deadline was counted, for people: rule and legal basis, start day, days skipped."""
+        return dict(self.obligations[-1].basis or {}) if self.obligations else {}
 
     def is_overdue(self, now: dt.datetime | None = None) -> bool:
         """Late and still open: derived from the deadline and the clock, never stored."""

@@ -39,6 +39,10 @@ def feedback_units_merged(sources, successor, actor):
     from feedback.items.services import log
     from feedback.items.states import OPEN_STATUSES
 
+    from feedback.items.services import ANSWER, ITEM
+    from feedback.obligations import services as obligations
+    from feedback.timeutil import utcnow
+
     source_ids = [source.id for source in sources]
     open_items = db.session.scalars(select(Item).where(Item.unit_id.in_(source_ids), Item.status.in_(OPEN_STATUSES)))
     for item in open_items:
@@ -46,5 +50,39 @@ def feedback_units_merged(sources, successor, actor):
         item.unit = successor
         if item.assignee is not None:
             item.assignee = successor.head
+        held = obligations.current(ITEM, item.id, ANSWER)
+        if held is not None:
+            # The successor holds the item from now on, with the same deadline.
+            obligations.transfer(held, unit_id=successor.id, assignee_id=item.assignee.id if item.assignee else None,
+                                 deadline=None, at=utcnow(), actor_id=actor.id if actor is not None else None,
+                                 reason="unit_merged")
         log(item, "unit_merged", actor=actor, actor_kind="system", from_status=item.status, to_status=item.status,
             data={"from_unit": old_unit, "to_unit": successor.code})
+
+
+@hookimpl
+def feedback_obligation_types():
+    from flask_babel import lazy_gettext as _l
+
+    from feedback.obligations.services import ObligationType
+
+    return [ObligationType("item", "answer", _l("Answer to a complaint or petition"))]
+
+
+@hookimpl
+def feedback_obligations_recounted(owner_type, changes, actor):
+    """Items whose deadline moved with the calendar: keep the item's copy in step, and log the move."""
+    if owner_type != "item":
+        return
+    from feedback.extensions import db
+    from feedback.items.models import Item
+    from feedback.items.services import log
+
+    items = {item.id: item for item in db.session.scalars(
+        select(Item).where(Item.id.in_({change.obligation.owner_id for change in changes})))}
+    for change in changes:
+        item = items[change.obligation.owner_id]
+        item.due_at = change.due_after
+        db.session.expire(item, ["obligations"])
+        log(item, "deadline_recalculated", actor=actor, from_status=item.status, to_status=item.status,
+            data={"due_before": change.due_before.isoformat(), "due_after": change.due_after.isoformat()})

@@ -27,8 +27,9 @@ from feedback.items.attachments import CheckedFile, check_files
 from feedback.items.models import CHANNELS, KINDS, STAFF_CHANNELS, TOPICS, Attachment, Item, ItemContact, ItemEvent, \
     Response, Submission
 from feedback.items.states import FINAL_STATUSES, OPEN_STATUSES, check_move
-from feedback.pluginmanager import fire_event, hook
+from feedback.obligations import services as obligations
 from feedback.pagination import Keyset
+from feedback.pluginmanager import fire_event, hook
 from feedback.procedures.models import Procedure
 from feedback.redaction import mask
 from feedback.text import fold
@@ -40,6 +41,8 @@ BODY_MIN, BODY_MAX = 20, 10_000
 NAME_MAX, ADDRESS_MAX = 200, 500
 MAX_ATTACHMENTS = 5
 RECEPTION_UNIT_KINDS = ("service_centre", "province")
+# An item's obligation (feedback.obligations): the owner type and kind of its answer.
+ITEM, ANSWER = "item", "answer"
 PHONE_PATTERN = re.compile(r"^(0[35789]\d{8}|02\d{9})$")
 
 
@@ -245,19 +248,54 @@ def _unused_code(kind: str, now: dt.datetime) -> str:
 
 
 def log(item: Item, action: str, *, actor: User | None = None, actor_kind: str = "staff", from_status=None,
-        to_status=None, reason: str = "", public: bool = True, data: dict | None = None) -> ItemEvent:
+        to_status=None, reason: str = "", public: bool = True, data: dict | None = None,
+        flush: bool = True) -> ItemEvent:
+    """Append an event to the item's log. ``flush=False`` when writing many at once (one flush after)."""
     event = ItemEvent(item=item, action=action, actor=actor, actor_kind=actor_kind if actor is None else "staff",
                       from_status=from_status, to_status=to_status, unit_id=item.unit_id, reason=reason,
                       public=public, data=data or {}, at=utcnow())
     db.session.add(event)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return event
 
 
-def _apply_deadline(item: Item, start: dt.datetime, cause: str, days: int | None = None) -> None:
+def _apply_deadline(item: Item, start: dt.datetime, cause: str, days: int | None = None, *,
+                    actor: User | None = None, reason: str = "") -> None:
+    """Ask the deadline policy, and keep its answer as the item's obligation to answer.
+
+    A transfer ends the obligation held by the old unit and opens one at the new unit (with the
+    policy's new deadline, or the same one when the policy answers None); an extension changes the
+    current one; filing, assignment and reopening open one.
+    """
     deadline = hook().feedback_item_deadline(item=item, start=start, cause=cause, days=days)
-    if deadline is not None:
-        item.due_at, item.deadline_days, item.deadline_basis = deadline.due_at, deadline.days, deadline.explanation
+    held = obligations.current(ITEM, item.id, ANSWER)
+    actor_id = actor.id if actor is not None else None
+    if held is not None and cause == "extended":
+        if deadline is None:
+            return
+        obligations.extend(held, deadline, at=utcnow(), actor_id=actor_id, reason=reason)
+    elif held is not None and (cause == "transferred" or deadline is not None):
+        held = obligations.transfer(held, unit_id=item.unit_id, assignee_id=item.assignee_id, deadline=deadline,
+                                    at=utcnow(), actor_id=actor_id, reason=reason)
+    elif deadline is not None:
+        held = obligations.open_obligation(ITEM, item.id, ANSWER, deadline, start_at=start, unit_id=item.unit_id,
+                                           assignee_id=item.assignee_id)
+    else:
+        return
+    item.due_at, item.deadline_days = held.due_at, held.days
+    db.session.expire(item, ["obligations"])
+
+
+def _end_obligation(item: Item, old: str, new: str) -> None:
+    """An item that leaves the open statuses ends its obligation: met when answered, else cancelled."""
+    if old not in OPEN_STATUSES or new in OPEN_STATUSES:
+        return
+    held = obligations.current(ITEM, item.id, ANSWER)
+    if held is not None:
+        answered = new == "responded" and item.responded_at is not None
+        obligations.end(held, "met" if answered else "cancelled", item.responded_at if answered else utcnow())
+        db.session.expire(item, ["obligations"])
 
 
 def _route(item: Item, actor: User | None, cause: str) -> None:
@@ -357,6 +395,7 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
                        days=days) or {}
     new = data.pop("_status", action.target) or old
     item.status = new
+    _end_obligation(item, old, new)
     if new in FINAL_STATUSES and item.closed_at is None:
         item.closed_at = utcnow()
     db.session.flush()
@@ -398,18 +437,18 @@ def _transfer(item: Item, actor, *, unit: str, reason: str, **_kw) -> dict:
     source = item.unit
     item.unit, item.procedure = target, item.procedure if item.procedure and item.procedure.unit_id == target.id else None
     item.assignee = hook().feedback_item_assignee(item=item)
-    _apply_deadline(item, utcnow(), "transferred")
+    _apply_deadline(item, utcnow(), "transferred", actor=actor, reason=reason)
     return {"from_unit": source.code if source else None, "to_unit": target.code,
             "_status": "assigned" if item.assignee else "received"}
 
 
-def _extend(item: Item, actor, *, days, **_kw) -> dict:
+def _extend(item: Item, actor, *, days, reason: str = "", **_kw) -> dict:
     if any(event.action == "extend" for event in item.events):
         raise Conflict(_("The deadline of an item can be extended only once."), {"action": _("Already extended.")})
     if not isinstance(days, int) or not 1 <= days <= 30:
         raise Invalid(_("Give the extension in working days (1 to 30)."), {"days": _("Enter 1 to 30.")})
     before = item.due_at
-    _apply_deadline(item, item.due_at or utcnow(), "extended", days)
+    _apply_deadline(item, item.due_at or utcnow(), "extended", days, actor=actor, reason=reason)
     return {"days": days, "due_before": before.isoformat() if before else None,
             "due_after": item.due_at.isoformat() if item.due_at else None}
 
@@ -458,7 +497,7 @@ def _check_answer(body: str) -> None:
 
 def _reopen(item: Item, actor, **_kw) -> dict:
     item.closed_at = None
-    _apply_deadline(item, utcnow(), "reopened")
+    _apply_deadline(item, utcnow(), "reopened", actor=actor)
     return {}
 
 

@@ -9,7 +9,7 @@ import logging
 from feedback import hookimpl
 from feedback.extensions import db
 from feedback.items import services
-from feedback.items.deadlines import Deadline
+from feedback.workdays import Deadline
 from feedback.items.models import Attachment, Item, ItemEvent, Submission
 from feedback.timeutil import utcnow
 

@@ -93,7 +93,8 @@ class ApologyLetter(db.Model):
     answered_late: Mapped[bool] = mapped_column(Boolean)
     signer_name: Mapped[str] = mapped_column(String(255), default="")
     signer_title: Mapped[str] = mapped_column(String(255), default="")
-    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # Made by a job after the tick that numbered the letter committed; None until then.
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     item = relationship("Item")

@@ -8,9 +8,7 @@ SETTINGS = {
     # Working days to answer when no deadline rule applies, and the basis shown for them.
     "DEADLINE_DAYS": {"complaint": 10, "petition": 15},
     "DEADLINE_LEGAL_BASIS": "Quy chế tiếp nhận, xử lý phản ánh, kiến nghị của đơn vị",
-    "OFFICE_CLOSES_AT": "17:00",
     "DEADLINE_ON_TRANSFER": "restart",
-    "REMINDER_WORKING_DAYS_BEFORE": 2,
     "APOLOGY_NEW_APPOINTMENT_DAYS": 5,
 }
 
@@ -71,10 +69,12 @@ def feedback_item_status_changed(item, old, new, actor, action, event):
 
 
 @hookimpl
-def feedback_calendar_changed(day, working, actor):
-    from feedback.plugins.accountability.services import recompute_open_deadlines
+def feedback_obligations_due(owner_type, notices, now):
+    """Items due soon, due today or overdue: remind the assignee and the head, escalate to the parent unit."""
+    if owner_type == "item":
+        from feedback.plugins.accountability.services import tell_due
 
-    recompute_open_deadlines(actor)
+        tell_due(notices, now)
 
 
 @hookimpl

@@ -1,5 +1,5 @@
-"""Deadlines in working days, routing with delegation, and what tick does: reminders,
-escalations and letters of apology, each exactly once."""
+"""Deadline rules, routing with delegation, and what tick does for items: who is reminded, who
+an overdue item is escalated to, and letters of apology, each exactly once."""
 
 from __future__ import annotations
 
@@ -7,27 +7,19 @@ import datetime as dt
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+from feedback import jobs
 from feedback.extensions import db
-from feedback.items.deadlines import Deadline
 from feedback.items.models import Item
 from feedback.items.services import log
 from feedback.items.states import OPEN_STATUSES
+from feedback.obligations.services import give_notices
 from feedback.pluginmanager import fire_event
 from feedback.plugins.accountability.models import Answer, ApologyLetter, DeadlineRule, Delegation, Notice
 from feedback.timeutil import LOCAL_TZ, local_today
-from feedback.workdays import Calendar
-
-
-def office_closes_at() -> dt.time:
-    hours, minutes = current_app.config["OFFICE_CLOSES_AT"].split(":")
-    return dt.time(int(hours), int(minutes))
-
-
-def local_deadline(day: dt.date) -> dt.datetime:
-    """The end of office hours of ``day``, in UTC."""
-    return dt.datetime.combine(day, office_closes_at(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
+from feedback.units.models import Unit
+from feedback.workdays import Calendar, Deadline, count_working_days, extend_by_working_days, local_deadline
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -47,64 +39,20 @@ def rule_for(item: Item) -> tuple[int, str]:
     return days, current_app.config["DEADLINE_LEGAL_BASIS"]
 
 
-def counting_start(received_at: dt.datetime, calendar: Calendar) -> tuple[dt.date, str | None, list]:
-    """The day of receipt for counting: the next working day if received on a day off or after hours."""
-    local = received_at.astimezone(LOCAL_TZ)
-    day, moved = local.date(), None
-    if calendar.is_working_day(day) and local.time() >= office_closes_at():
-        moved, day = "after_hours", day + dt.timedelta(days=1)
-    elif not calendar.is_working_day(day):
-        moved = "day_off"
-    start, skipped = calendar.first_working_day_from(day)
-    return start, moved, skipped
-
-
 def compute_deadline(item: Item, start: dt.datetime, cause: str, days: int | None) -> Deadline | None:
+    """The item's deadline by the most specific rule, counted in working days from ``start``; an
+    extension adds ``days`` to the current one; a transfer keeps it when DEADLINE_ON_TRANSFER says so."""
     calendar = Calendar.load()
     if cause == "transferred" and current_app.config["DEADLINE_ON_TRANSFER"] == "keep" and item.due_at:
         return None
     if cause == "extended":
-        base_day = item.due_at.astimezone(LOCAL_TZ).date() if item.due_at else local_today()
-        due_day, skipped = calendar.add_working_days(base_day, days)
-        basis = dict(item.deadline_basis or {})
-        basis.update(extended_by=days, extended_from=base_day.isoformat(),
-                     days_off=basis.get("days_off", []) + [[d.isoformat(), name] for d, name in skipped])
-        return Deadline(local_deadline(due_day), (item.deadline_days or 0) + days, basis)
+        held = (Deadline(item.due_at, item.deadline_days or 0, item.deadline_basis) if item.due_at
+                else Deadline(local_deadline(local_today()), 0, {}))
+        return extend_by_working_days(held, days, calendar)
     rule_days, legal_basis = rule_for(item)
-    counted_from, moved, before = counting_start(start, calendar)
-    due_day, skipped = calendar.add_working_days(counted_from, rule_days)
-    explanation = {
-        "days": rule_days, "legal_basis": legal_basis, "cause": cause,
-        "received_on": start.astimezone(LOCAL_TZ).date().isoformat(), "counted_from": counted_from.isoformat(),
-        "start_at": start.astimezone(dt.timezone.utc).isoformat(),
-        "moved": moved, "closes_at": current_app.config["OFFICE_CLOSES_AT"],
-        "days_off": [[d.isoformat(), name] for d, name in before + skipped],
-    }
-    return Deadline(local_deadline(due_day), rule_days, explanation)
-
-
-def recompute_open_deadlines(actor) -> int:
-    """After a change of the calendar: move the deadlines of open items, log each move."""
-    calendar = Calendar.load()
-    recounted = 0
-    for item in db.session.scalars(select(Item).where(Item.status.in_(OPEN_STATUSES), Item.due_at.is_not(None))):
-        basis = dict(item.deadline_basis or {})
-        if "start_at" not in basis:
-            continue
-        # Count again from the moment of receipt: the day counting starts may have changed too.
-        counted_from, late_start, passed = counting_start(dt.datetime.fromisoformat(basis["start_at"]), calendar)
-        due_day, skipped = calendar.add_working_days(counted_from, item.deadline_days)
-        new_due = local_deadline(due_day)
-        if new_due != item.due_at:
-            before = item.due_at
-            item.due_at = new_due
-            basis.update(counted_from=counted_from.isoformat(), moved=late_start,
-                         days_off=[[d.isoformat(), name] for d, name in passed + skipped])
-            item.deadline_basis = basis
-            log(item, "deadline_recalculated", actor=actor, from_status=item.status, to_status=item.status,
-                data={"due_before": before.isoformat(), "due_after": new_due.isoformat()})
-            recounted += 1
-    return recounted
+    deadline = count_working_days(start, rule_days, calendar)
+    return Deadline(deadline.due_at, deadline.days, {**deadline.explanation, "legal_basis": legal_basis,
+                                                      "cause": cause})
 
 
 # --- routing and delegation -----------------------------------------------------------------
@@ -147,64 +95,60 @@ def record_answer(item: Item) -> None:
     ))
 
 
-# --- tick -----------------------------------------------------------------------------------
+# --- tick: who is told, and letters of apology -----------------------------------------------
+
+RENDER_LETTER_JOB = "feedback.plugins.accountability.jobs.render_letter"
+# The core signals due_soon, due_today and overdue; here is whom each one reaches.
+REMINDER_KINDS = {"due_soon": "due_soon_assignee", "due_today": "due_today_head"}
 
 
-def _once(row) -> bool:
-    """Insert ``row`` unless the same one exists (a unique constraint says so)."""
-    savepoint = db.session.begin_nested()
-    try:
-        db.session.add(row)
-        db.session.flush()
-        savepoint.commit()
-        return True
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-
-
-def _given(item: Item, kind: str) -> bool:
-    return db.session.scalar(select(Notice.id).where(
-        Notice.item_id == item.id, Notice.kind == kind, Notice.due_at == item.due_at)) is not None
-
-
-def send_reminders(now: dt.datetime) -> int:
-    calendar = Calendar.load()
-    today = now.astimezone(LOCAL_TZ).date()
-    horizon = local_deadline(calendar.add_working_days(today, current_app.config["REMINDER_WORKING_DAYS_BEFORE"])[0])
-    count = 0
-    items = db.session.scalars(select(Item).where(Item.status.in_(OPEN_STATUSES), Item.due_at.is_not(None),
-                                                  Item.due_at > now, Item.due_at <= horizon))
-    for item in items:
-        targets = [("due_soon_assignee", item.assignee)]
-        if item.due_at.astimezone(LOCAL_TZ).date() == today and item.unit is not None:
-            targets.append(("due_today_head", item.unit.head))
-        for kind, recipient in targets:
-            if recipient is None or _given(item, kind):
-                continue
-            if _once(Notice(item_id=item.id, kind=kind, due_at=item.due_at, recipient_id=recipient.id,
-                            unit_id=item.unit_id)):
-                log(item, "reminder", actor_kind="system", from_status=item.status, to_status=item.status,
-                    public=False, data={"kind": kind, "recipient": recipient.id})
-                fire_event("feedback_item_reminded", item=item, recipient=recipient, kind=kind)
-                count += 1
-    return count
-
-
-def escalate_overdue(now: dt.datetime) -> int:
-    count = 0
-    items = db.session.scalars(select(Item).where(Item.status.in_(OPEN_STATUSES), Item.due_at < now))
-    for item in items:
-        parent = item.unit.parent if item.unit is not None else None
-        if parent is None or _given(item, "escalated"):
+def tell_due(notices: list, now: dt.datetime) -> int:
+    """The core found items' obligations due soon, due today or overdue (feedback_obligations_due):
+    remind the assignee (the head too on the day) and escalate overdue items to the parent unit's
+    head, once per item, kind and deadline. A fixed number of queries for any number of items."""
+    item_ids = {notice.obligation.owner_id for notice in notices}
+    items = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(item_ids)).options(
+        selectinload(Item.assignee), selectinload(Item.unit).selectinload(Unit.head),
+        selectinload(Item.unit).selectinload(Unit.parent).selectinload(Unit.head)))}
+    told = {tuple(row) for row in db.session.execute(select(Notice.item_id, Notice.kind, Notice.due_at).where(
+        Notice.item_id.in_(item_ids)))}
+    given = []
+    for notice in notices:
+        item = items.get(notice.obligation.owner_id)
+        if item is None or item.status not in OPEN_STATUSES or item.unit is None:
             continue
-        if _once(Notice(item_id=item.id, kind="escalated", due_at=item.due_at,
-                        recipient_id=parent.head_id, unit_id=parent.id)):
+        if notice.kind in REMINDER_KINDS:
+            kind = REMINDER_KINDS[notice.kind]
+            recipient = item.assignee if kind == "due_soon_assignee" else item.unit.head
+            unit = item.unit
+            if recipient is None:
+                continue
+        else:
+            kind, unit = "escalated", item.unit.parent
+            if unit is None:
+                continue
+            recipient = unit.head
+        if (item.id, kind, notice.due_at) in told:
+            continue
+        told.add((item.id, kind, notice.due_at))
+        given.append((item, kind, recipient, unit, Notice(
+            item_id=item.id, kind=kind, due_at=notice.due_at, recipient_id=recipient.id if recipient else None,
+            unit_id=unit.id, created_at=now)))
+    db.session.add_all([row for *_rest, row in given])
+    for item, kind, recipient, unit, _row in given:
+        if kind == "escalated":
             log(item, "escalate", actor_kind="system", from_status=item.status, to_status=item.status,
-                data={"to_unit": parent.code})
-            fire_event("feedback_item_escalated", item=item, unit=parent, head=parent.head)
-            count += 1
-    return count
+                data={"to_unit": unit.code}, flush=False)
+        else:
+            log(item, "reminder", actor_kind="system", from_status=item.status, to_status=item.status,
+                public=False, data={"kind": kind, "recipient": recipient.id}, flush=False)
+    db.session.flush()
+    for item, kind, recipient, unit, _row in given:
+        if kind == "escalated":
+            fire_event("feedback_item_escalated", item=item, unit=unit, head=recipient)
+        else:
+            fire_event("feedback_item_reminded", item=item, recipient=recipient, kind=kind)
+    return len(given)
 
 
 def late_items_without_letter(now: dt.datetime):
@@ -213,41 +157,63 @@ def late_items_without_letter(now: dt.datetime):
     late = or_(and_(Item.status.in_(OPEN_STATUSES), Item.due_at < now),
                and_(Item.responded_at.is_not(None), Item.responded_at > Item.due_at))
     return db.session.scalars(select(Item).where(Item.due_at.is_not(None), Item.unit_id.is_not(None), late,
-                                                 ~has_letter).order_by(Item.id))
+                                                 ~has_letter).order_by(Item.id)
+                              .options(selectinload(Item.unit).selectinload(Unit.head)))
 
 
 def issue_apologies(now: dt.datetime) -> int:
-    from feedback.plugins.accountability.letters import render_letter
-
+    """Number and date a letter for every lateness without one, in this transaction; the PDFs are
+    made by jobs after the commit (render_letter), which then send them."""
     calendar = Calendar.load()
     today = now.astimezone(LOCAL_TZ).date()
-    count = 0
-    for item in late_items_without_letter(now).all():
+    late = late_items_without_letter(now).all()
+    if not late:
+        return 0
+    appointment_day = calendar.add_working_days(today, current_app.config["APOLOGY_NEW_APPOINTMENT_DAYS"])[0]
+    numbers = dict(db.session.execute(select(ApologyLetter.unit_id, func.max(ApologyLetter.number)).where(
+        ApologyLetter.year == today.year, ApologyLetter.unit_id.in_({item.unit_id for item in late}),
+    ).group_by(ApologyLetter.unit_id)).all())
+    letters = []
+    for item in late:
         answered_late = item.responded_at is not None and item.responded_at > item.due_at
-        if answered_late:
-            appointment = item.responded_at.astimezone(LOCAL_TZ).date()
-        else:
-            appointment = calendar.add_working_days(today, current_app.config["APOLOGY_NEW_APPOINTMENT_DAYS"])[0]
-        year = today.year
-        number = (db.session.scalar(select(func.max(ApologyLetter.number)).where(
-            ApologyLetter.unit_id == item.unit_id, ApologyLetter.year == year)) or 0) + 1
+        numbers[item.unit_id] = (numbers.get(item.unit_id) or 0) + 1
         signer = item.unit.head
-        letter = ApologyLetter(item_id=item.id, unit_id=item.unit_id, year=year, number=number, due_at=item.due_at,
-                               new_appointment=appointment, answered_late=answered_late,
-                               signer_name=signer.name if signer else "", signer_title=signer.title if signer else "",
-                               created_at=now, pdf=b"")
-        letter.item, letter.unit = item, item.unit
-        letter.pdf = render_letter(letter, today)
-        if _once(letter):
-            log(item, "apology_issued", actor_kind="system", from_status=item.status, to_status=item.status,
-                data={"letter": letter.id, "reference": letter.reference, "new_appointment": appointment.isoformat()})
-            fire_event("feedback_apology_issued", item=item, letter=letter)
-            count += 1
-    return count
+        letter = ApologyLetter(
+            item_id=item.id, unit_id=item.unit_id, year=today.year, number=numbers[item.unit_id], due_at=item.due_at,
+            new_appointment=item.responded_at.astimezone(LOCAL_TZ).date() if answered_late else appointment_day,
+            answered_late=answered_late, signer_name=signer.name if signer else "",
+            signer_title=signer.title if signer else "", created_at=now, pdf=None)
+        letter.unit = item.unit
+        letters.append((item, letter))
+    db.session.add_all([letter for _item, letter in letters])
+    db.session.flush()
+    for item, letter in letters:
+        log(item, "apology_issued", actor_kind="system", from_status=item.status, to_status=item.status,
+            data={"letter": letter.id, "reference": letter.reference,
+                  "new_appointment": letter.new_appointment.isoformat()}, flush=False)
+        jobs.enqueue(RENDER_LETTER_JOB, letter.id)
+    db.session.flush()
+    return len(letters)
+
+
+def resend_lost_letters(now: dt.datetime) -> int:
+    """Hand to a job again every letter whose PDF a lost job never made (Redis down, a worker killed)."""
+    stale = now - dt.timedelta(seconds=current_app.config["JOB_TIMEOUT"])
+    waiting = db.session.scalars(select(ApologyLetter.id).where(
+        ApologyLetter.pdf.is_(None), ApologyLetter.created_at < stale).order_by(ApologyLetter.id).limit(1000)).all()
+    for letter_id in waiting:
+        jobs.enqueue(RENDER_LETTER_JOB, letter_id)
+    return len(waiting)
 
 
 def tick(now: dt.datetime) -> str:
-    reminders = send_reminders(now)
-    escalations = escalate_overdue(now)
+    # The reminders and escalations of this tick come from the core's pass over every obligation;
+    # it runs in the core's own tick, and here again in case this one runs alone (a second run
+    # signals nothing twice). The letters then see the items it escalated.
+    give_notices(now)
+    told = dict(db.session.execute(select(Notice.kind, func.count()).where(Notice.created_at == now)
+                                   .group_by(Notice.kind)).all())
+    reminders = told.get("due_soon_assignee", 0) + told.get("due_today_head", 0)
     letters = issue_apologies(now)
-    return f"{reminders} reminders, {escalations} escalations, {letters} apology letters"
+    resend_lost_letters(now)
+    return f"{reminders} reminders, {told.get('escalated', 0)} escalations, {letters} apology letters"

@@ -19,10 +19,9 @@ from feedback.items.models import KINDS, TOPICS, Item
 from feedback.items.services import units_in_scope
 from feedback.items.states import OPEN_STATUSES
 from feedback.plugins.accountability.models import ApologyLetter, DeadlineRule, Delegation
-from feedback.plugins.accountability.services import local_deadline
 from feedback.procedures.models import Procedure
 from feedback.timeutil import local_today, utcnow
-from feedback.workdays import Calendar
+from feedback.workdays import Calendar, local_deadline
 
 bp = Blueprint("accountability", __name__, template_folder="templates")
 
@@ -164,6 +163,12 @@ def delete_rule(rule_id: int):
 
 
 def _pdf(letter: ApologyLetter):
+    if letter.pdf is None:
+        # Numbered by tick, its PDF is being made by a job.
+        response = current_app.response_class(_("The letter is being prepared; try again in a minute."), status=503,
+                                              mimetype="text/plain")
+        response.headers["Retry-After"] = "60"
+        return response
     response = current_app.response_class(letter.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{letter.item.code}-xin-loi-{letter.number}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -111,3 +111,10 @@ def test_transfer_keeps_the_count_when_configured(make_app, people, clock):
         assert parse(out["item"]["due_at"]) == local(2026, 11, 13, 17)
         assert out["item"]["deadline_days"] == 10
         assert item(code).deadline_basis["counted_from"] == "2026-10-30"
+        # The commune's holding of the item has the department's deadline (feedback.obligations).
+        from .test_obligations import holdings
+
+        first, second = holdings(code)
+        assert (first.status, first.late, second.status) == ("superseded", False, "open")
+        assert (second.start_at, second.days, second.due_at, second.basis) == (
+            first.start_at, first.days, first.due_at, first.basis)
