@@ -9,6 +9,24 @@ from flask.cli import with_appcontext
 from feedback.hookspecs import hookimpl
 
 
+def commit_or_fail(action):
+    """The commands' face of the transaction boundary (:func:`feedback.transaction.run`): commit the
+    service call, or roll it back and stop with its refusal, each field on a line."""
+    from feedback.errors import ServiceError
+    from feedback.transaction import run
+
+    try:
+        return run(action)
+    except ServiceError as exc:
+        lines = [str(exc.message)]
+        for field, message in exc.fields.items():
+            if isinstance(message, list):
+                lines.extend(f"  {item}" for item in message)
+            else:
+                lines.append(f"  {field}: {message}")
+        raise click.ClickException("\n".join(lines)) from exc
+
+
 @click.command("plugins")
 @with_appcontext
 def plugins_command():
@@ -27,18 +45,9 @@ def plugins_command():
 def demo_command(password):
     """Load the demo province (units, staff, procedures, and every plugin's records)."""
     from feedback.demo import load_demo
-    from feedback.errors import ServiceError
-    from feedback.extensions import db
-
     from feedback.pluginmanager import run_tick
 
-    try:
-        summary = load_demo(password)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(f"{exc.message} {exc.fields}") from exc
-    click.echo(summary)
+    click.echo(commit_or_fail(lambda: load_demo(password)))
     # What periodic work would have done by now (reminders, escalations, letters).
     for name, result in run_tick():
         click.echo(f"{name}: {result}")

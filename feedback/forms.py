@@ -60,18 +60,31 @@ def apply_errors(form, exc) -> None:
 
 
 def commit_or_show_errors(form, action):
-    """Run a service call and commit; on a refusal roll back and show it on ``form``.
+    """Run a service call in one transaction (:func:`feedback.transaction.run`); a refusal is
+    rolled back and shown on ``form``, next to the fields it names.
 
     Returns ``(result, None)`` when it went through, ``(None, status)`` when it was refused.
     """
     from feedback.errors import ServiceError
-    from feedback.extensions import db
+    from feedback.transaction import run
 
     try:
-        result = action()
-        db.session.commit()
+        return run(action), None
     except ServiceError as exc:
-        db.session.rollback()
         apply_errors(form, exc)
         return None, exc.status
-    return result, None
+
+
+def commit_or_flash(action):
+    """Like :func:`commit_or_show_errors`, for an action without a form (a button): the refusal is
+    rolled back and flashed on the next page."""
+    from flask import flash
+
+    from feedback.errors import ServiceError
+    from feedback.transaction import run
+
+    try:
+        return run(action), None
+    except ServiceError as exc:
+        flash(str(exc.message), "error")
+        return None, exc.status

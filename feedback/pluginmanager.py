@@ -175,16 +175,15 @@ def fire_event(name: str, **kwargs) -> None:
 def run_tick(now=None) -> list[tuple[str, str]]:
     """Call every plugin's feedback_tick, each in its own transaction; a failure is logged, not fatal."""
     from feedback.timeutil import utcnow
+    from feedback.transaction import run
 
     now = now or utcnow()
     results = []
     for impl in reversed(plugin_manager().hook.feedback_tick.get_hookimpls()):
         try:
-            summary = impl.function(**{arg: now for arg in impl.argnames})
-            db.session.commit()
+            summary = run(lambda impl=impl: impl.function(**{arg: now for arg in impl.argnames}))
             results.append((impl.plugin_name, summary or "ok"))
         except Exception:
-            db.session.rollback()
             log.exception("plugin %r failed in feedback_tick; its changes were rolled back", impl.plugin_name)
             results.append((impl.plugin_name, "failed"))
     return results

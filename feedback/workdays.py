@@ -35,6 +35,38 @@ class CalendarChange(db.Model):
     created_by = relationship("User")
 
 
+def record_calendar_change(day: dt.date, working: bool, name: str, actor) -> CalendarChange:
+    """An administrator records an announced change of the calendar (feedback_calendar_changed
+    follows, so that a deadline policy recounts open items); Invalid for a day changed already
+    or a change that changes nothing."""
+    from flask_babel import gettext as _
+
+    from feedback.errors import Invalid
+    from feedback.pluginmanager import fire_event
+
+    if db.session.scalar(select(CalendarChange.id).where(CalendarChange.day == day)) is not None:
+        message = _("This day has a change already: delete it first.")
+        raise Invalid(message, {"day": message})
+    if Calendar().is_working_day(day) == working:
+        message = _("This day is already so in the official calendar.")
+        raise Invalid(message, {"working": message})
+    change = CalendarChange(day=day, working=working, name=name.strip(), created_by=actor)
+    db.session.add(change)
+    db.session.flush()
+    fire_event("feedback_calendar_changed", day=day, working=working, actor=actor)
+    return change
+
+
+def remove_calendar_change(change: CalendarChange, actor) -> None:
+    """An administrator removes a recorded change; the calendar is official again that day."""
+    from feedback.pluginmanager import fire_event
+
+    day = change.day
+    db.session.delete(change)
+    db.session.flush()
+    fire_event("feedback_calendar_changed", day=day, working=None, actor=actor)
+
+
 class Calendar:
     """Answers "is this a working day, and if not why", for a span of years."""
 

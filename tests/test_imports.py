@@ -1,6 +1,7 @@
-"""The boundaries of the house, read from every module's imports (ast): no plugin imports another
-plugin, the core imports no plugin, and a view module is imported only where its blueprint is
-registered (so that services, decorators and access checks never live in a view module)."""
+"""The boundaries of the house, read from every module's source (ast): no plugin imports another
+plugin, the core imports no plugin, a view module is imported only where its blueprint is
+registered (so that services, decorators and access checks never live in a view module), and no
+view commits or rolls back by hand (feedback.transaction is the one boundary)."""
 
 from __future__ import annotations
 
@@ -111,6 +112,29 @@ def test_the_plugin_manager_names_every_builtin_plugin_as_a_string():
         assert builtin.models is None or builtin.models.startswith(f"{PLUGINS}.{builtin.name}.")
     source = (PACKAGE / "plugins" / "__init__.py").read_text(encoding="utf-8")
     assert [type(node) for node in ast.parse(source).body] == [ast.Expr], "feedback/plugins/__init__.py is a docstring"
+
+
+def hand_made_transactions(sources: dict[str, tuple[str, bool]]) -> list[str]:
+    """Calls of ``commit()`` or ``rollback()`` (of the session or a savepoint) in view modules."""
+    found = []
+    for module, (source, _package) in sources.items():
+        tree = ast.parse(source)
+        if not is_view_module(tree):
+            continue
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("commit", "rollback")):
+                found.append(f"{module}:{node.lineno} calls {node.func.attr}()")
+    return found
+
+
+def test_views_and_api_handlers_leave_commits_to_the_transaction_boundary():
+    sources = package_sources()
+    assert hand_made_transactions(sources) == []
+    caught = hand_made_transactions({"feedback.items.views": (
+        "from flask import Blueprint\nbp = Blueprint('items', __name__)\n"
+        "def act():\n    db.session.commit()\n    savepoint.rollback()\n", False)})
+    assert caught == ["feedback.items.views:4 calls commit()", "feedback.items.views:5 calls rollback()"]
 
 
 VIEW = "from flask import Blueprint\nbp = Blueprint('x', __name__)\n"

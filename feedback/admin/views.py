@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from feedback.admin.forms import CalendarChangeForm, ImportForm, MergeForm, ProcedureForm, UnitForm
 from feedback.auth.forms import UserForm
 from feedback.auth.models import User
-from feedback.auth.services import check_password_strength, create_user
+from feedback.auth.services import create_user, update_user
 from feedback.auth.decorators import roles_required
-from feedback.errors import ServiceError
 from feedback.extensions import db
 from feedback.forms import choices, commit_or_show_errors, unit_options
 from feedback.procedures.models import Procedure
 from feedback.procedures.services import import_procedures, save_procedure, search_procedures
+from feedback.timeutil import local_today
+from feedback.transaction import run
 from feedback.units.models import Unit
-from feedback.units.services import create_unit, import_units, list_units, merge_units, set_head, tree, update_unit
+from feedback.units.services import create_unit, import_units, list_units, merge_units, tree, update_unit
+from feedback.workdays import Calendar, CalendarChange, record_calendar_change, remove_calendar_change
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -95,8 +98,6 @@ def merge():
     successor = unit_by_code(form.successor.data)
     if successor is None or None in sources:
         abort(400)
-    from flask_login import current_user
-
     return saved_or_rerender(lambda: merge_units(sources, successor, form.on.data, actor=current_user),
                              form, "admin/merge.html", _("The units were merged."), url_for("admin.units"))
 
@@ -143,20 +144,10 @@ def user_form(user_id: int | None = None):
             lambda: create_user(form.email.data, form.password.data or "", form.role.data, unit=unit,
                                 name=form.name.data, title=form.title.data),
             form, "admin/user_form.html", _("The account was created."), url_for("admin.users"), user=None)
-
-    def save():
-        problem = check_password_strength(form.password.data) if form.password.data else None
-        if problem:
-            raise ServiceError(problem, {"password": problem})
-        user.name, user.title, user.role, user.active = form.name.data, form.title.data, form.role.data, form.active.data
-        user.unit = unit
-        if form.password.data:
-            user.set_password(form.password.data)
-        if user.role == "head" and unit is not None:
-            set_head(unit, user)
-
-    return saved_or_rerender(save, form, "admin/user_form.html", _("The account was saved."),
-                             url_for("admin.users"), user=user)
+    return saved_or_rerender(
+        lambda: update_user(user, name=form.name.data, title=form.title.data, role=form.role.data,
+                            active=form.active.data, unit=unit, password=form.password.data or ""),
+        form, "admin/user_form.html", _("The account was saved."), url_for("admin.users"), user=user)
 
 
 # --- procedures ----------------------------------------------------------------------------
@@ -206,28 +197,15 @@ def import_procedures_view():
 
 @bp.route("/calendar", methods=["GET", "POST"])
 def calendar():
-    from flask_login import current_user
-
-    from feedback.pluginmanager import fire_event
-    from feedback.timeutil import local_today
-    from feedback.workdays import Calendar, CalendarChange
-
     form = CalendarChangeForm()
     status = 200
     if form.validate_on_submit():
-        day, working = form.day.data, form.working.data == "working"
-        if db.session.scalar(select(CalendarChange.id).where(CalendarChange.day == day)) is not None:
-            form.day.errors = [_("This day has a change already: delete it first.")]
-        elif Calendar().is_working_day(day) == working:
-            form.working.errors = [_("This day is already so in the official calendar.")]
-        else:
-            db.session.add(CalendarChange(day=day, working=working, name=form.name.data.strip(), created_by=current_user))
-            db.session.flush()
-            fire_event("feedback_calendar_changed", day=day, working=working, actor=current_user)
-            db.session.commit()
+        _change, refused = commit_or_show_errors(form, lambda: record_calendar_change(
+            form.day.data, form.working.data == "working", form.name.data, current_user))
+        if not refused:
             flash(_("The calendar was changed; the deadlines of open items were recounted."), "success")
             return redirect(url_for("admin.calendar"))
-        status = 422
+        status = refused
     elif form.errors:
         status = 422
     changes = db.session.scalars(select(CalendarChange).order_by(CalendarChange.day.desc())).all()
@@ -251,16 +229,7 @@ def _days_off(calendar, year: int) -> list:
 
 @bp.route("/calendar/<int:change_id>/delete", methods=["POST"])
 def delete_calendar_change(change_id: int):
-    from flask_login import current_user
-
-    from feedback.pluginmanager import fire_event
-    from feedback.workdays import CalendarChange
-
     change = db.session.get(CalendarChange, change_id) or abort(404)
-    day = change.day
-    db.session.delete(change)
-    db.session.flush()
-    fire_event("feedback_calendar_changed", day=day, working=None, actor=current_user)
-    db.session.commit()
+    run(lambda: remove_calendar_change(change, current_user))
     flash(_("The change was removed; the deadlines of open items were recounted."), "success")
     return redirect(url_for("admin.calendar"))

@@ -11,11 +11,11 @@ from flask_smorest import Blueprint
 
 from feedback.api.core import bearer_user, token_required
 from feedback.errors import Invalid
-from feedback.extensions import db
 from feedback.items import services
 from feedback.items.models import CHANNELS, KINDS, STAFF_CHANNELS, TOPICS
 from feedback.items.states import ACTIONS, STATUSES
 from feedback.ratelimit import limited
+from feedback.transaction import run
 
 bp = Blueprint("api_items", __name__, url_prefix="/api/v1/items", description="Complaints and petitions")
 
@@ -205,12 +205,11 @@ def create(body):
         raise Invalid(_("The Idempotency-Key is too long."), {"idempotency_key": _("At most 200 characters.")})
     token = f"api:{key}" if key else None
     try:
-        item, access_key, created = services.file_item(filing, actor=actor, token=token)
+        item, access_key, created = run(lambda: services.file_item(filing, actor=actor, token=token))
     except Invalid as exc:
         exc.fields = {f"contact.{name}" if name in CONTACT_FIELDS else name: message
                       for name, message in exc.fields.items()}
         raise
-    db.session.commit()
     headers = {} if created else {"Idempotent-Replayed": "true"}
     return {"code": item.code, "access_key": access_key, "status": item.status,
             "unit": item.unit.code if item.unit else None, "received_at": item.received_at, "due_at": item.due_at,
@@ -252,7 +251,7 @@ def index(query):
 def transitions(body, code):
     """Move an item: assign, start, transfer, extend, draft, respond, close, reopen, reject, merge, note."""
     item = services.find_item(code)
-    event = services.transition(item, body["action"], g.api_user, reason=body["reason"], body=body["body"],
-                                unit=body["unit"], original=body["original"], days=body["days"])
-    db.session.commit()
-    return {"item": item, "event": event}
+    moved = run(lambda: services.transition(item, body["action"], g.api_user, reason=body["reason"],
+                                            body=body["body"], unit=body["unit"], original=body["original"],
+                                            days=body["days"]))
+    return {"item": item, "event": moved.event}

@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from feedback.api import schemas
 from feedback.api.core import token_required
-from feedback.auth.services import authenticate, issue_token
-from feedback.errors import Invalid, Unauthenticated
+from feedback.auth.services import issue_token_for
+from feedback.errors import Invalid
 from feedback.extensions import db
 from feedback.ratelimit import limited
 from feedback.procedures.services import search_procedures
+from feedback.transaction import run
 from feedback.units.models import Unit
 from feedback.units.services import create_unit, list_units
 
@@ -31,11 +32,7 @@ procedures_bp = Blueprint("api_procedures", __name__, url_prefix="/api/v1/proced
 @auth_bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def create_token(body):
     """Exchange a staff e-mail and password for a bearer token."""
-    user = authenticate(body["email"], body["password"])
-    if user is None:
-        raise Unauthenticated(_("The e-mail or the password is wrong."))
-    token, record = issue_token(user)
-    db.session.commit()
+    token, record = run(lambda: issue_token_for(body["email"], body["password"]))
     return {"token": token, "token_type": "Bearer", "expires_at": record.expires_at}
 
 
@@ -65,10 +62,8 @@ def create_unit_endpoint(body):
         parent = db.session.scalar(select(Unit).where(Unit.code == body["parent"]))
         if parent is None:
             raise Invalid(_("No unit has the code %(code)s.", code=body["parent"]), {"parent": _("Unknown unit.")})
-    unit = create_unit(body["code"], body["name"], body["kind"], parent=parent,
-                       valid_from=body.get("valid_from"), valid_until=body.get("valid_until"))
-    db.session.commit()
-    return unit
+    return run(lambda: create_unit(body["code"], body["name"], body["kind"], parent=parent,
+                                   valid_from=body.get("valid_from"), valid_until=body.get("valid_until")))
 
 
 @procedures_bp.route("", methods=["GET"])

@@ -8,8 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from feedback.auth.services import create_user
-from feedback.errors import ServiceError
-from feedback.extensions import db
+from feedback.cli import commit_or_fail
 from feedback.units.services import get_unit
 
 
@@ -32,21 +31,10 @@ def create(email, role, unit_code, name, title, password_stdin):
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
+
+    def create_account():
         unit = get_unit(unit_code) if unit_code else None
-        user = create_user(email, password, role, unit=unit, name=name, title=title)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        _fail(exc)
+        return create_user(email, password, role, unit=unit, name=name, title=title), unit
+
+    user, unit = commit_or_fail(create_account)
     click.echo(f"Created {user.email} ({user.role}{', ' + unit.code if unit else ''}).")
-
-
-def _fail(exc: ServiceError):
-    lines = [str(exc.message)]
-    for field, message in exc.fields.items():
-        if isinstance(message, list):
-            lines.extend(f"  {item}" for item in message)
-        else:
-            lines.append(f"  {field}: {message}")
-    raise click.ClickException("\n".join(lines))

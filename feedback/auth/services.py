@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from feedback.auth.models import ROLES, ApiToken, User
-from feedback.errors import Conflict, Invalid
+from feedback.errors import Conflict, Invalid, Unauthenticated
 from feedback.extensions import db
 from feedback.timeutil import utcnow
 from feedback.units.models import Unit
@@ -62,6 +62,24 @@ def create_user(email: str, password: str, role: str, unit: Unit | None = None, 
     return user
 
 
+def update_user(user: User, *, name: str, title: str, role: str, active: bool, unit: Unit | None,
+                password: str = "") -> User:
+    """An administrator changes an account; a new password must be strong enough, and a head with
+    a unit becomes that unit's head."""
+    from feedback.units.services import set_head
+
+    problem = check_password_strength(password) if password else None
+    if problem:
+        raise Invalid(problem, {"password": problem})
+    user.name, user.title, user.role, user.active = name, title, role, active
+    user.unit = unit
+    if password:
+        user.set_password(password)
+    if user.role == "head" and unit is not None:
+        set_head(unit, user)
+    return user
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active or not user.check_password(password or ""):
@@ -78,6 +96,14 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     db.session.add(record)
     db.session.flush()
     return token, record
+
+
+def issue_token_for(email: str, password: str) -> tuple[str, ApiToken]:
+    """A new bearer token for the active account with this e-mail and password; Unauthenticated otherwise."""
+    user = authenticate(email, password)
+    if user is None:
+        raise Unauthenticated(_("The e-mail or the password is wrong."))
+    return issue_token(user)
 
 
 def user_for_token(token: str) -> User | None:

@@ -10,8 +10,8 @@ from flask_login import login_required, login_user, logout_user
 
 from feedback.auth.forms import LoginForm
 from feedback.auth.services import authenticate
-from feedback.extensions import db
 from feedback.ratelimit import limited
+from feedback.transaction import run
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -27,11 +27,10 @@ def _safe_next(target: str | None, user) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        user = run(lambda: authenticate(form.email.data, form.password.data))
         if user is None:
             form.password.errors.append(_("The e-mail or the password is wrong."))
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s.", name=user.name or user.email), "success")
             return redirect(_safe_next(request.args.get("next"), user))

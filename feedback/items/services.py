@@ -362,9 +362,35 @@ def record_view_of_personal_data(item: Item, user: User) -> None:
 # --- the state machine ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Handled:
+    """What the handler of an action did: what the log records of it, and how it changes the move."""
+
+    data: dict = field(default_factory=dict)
+    # The status the item ends in when it is not the action's target (a transfer to a unit
+    # without a head leaves the item received; an officer's answer leaves it where it was).
+    status: str | None = None
+    # The action the log records when it is not the one asked (an officer's answer is a draft).
+    logged_as: str | None = None
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What a transition did: the item's status before and after, and the row it wrote to the log."""
+
+    old: str
+    new: str
+    event: ItemEvent
+
+    @property
+    def action(self) -> str:
+        """The action as the log records it (``draft`` when an officer answered)."""
+        return self.event.action
+
+
 def transition(item: Item, action_name: str, actor: User | None, *, reason: str = "", body: str = "",
                unit: str = "", original: str = "", days: int | None = None, by_rule: bool = False,
-               actor_kind: str = "citizen") -> ItemEvent:
+               actor_kind: str = "citizen") -> Moved:
     """Do ``action_name`` to ``item``; Conflict for an illegal move, Forbidden, or Invalid fields.
 
     Without ``actor`` the filer acts, and may do only what is not staff-only. ``by_rule=True``
@@ -388,26 +414,27 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
         raise Invalid(_("The reason is too long."), {"reason": _("Write at most %(n)s characters.", n=2000)})
 
     old = item.status
-    data: dict = {}
     handler = _HANDLERS.get(action_name)
+    handled = Handled()
     if handler is not None:
-        data = handler(item, actor, reason=reason, body=(body or "").strip(), unit=unit, original=original,
-                       days=days) or {}
-    new = data.pop("_status", action.target) or old
+        handled = handler(item, actor, reason=reason, body=(body or "").strip(), unit=unit, original=original,
+                          days=days)
+    new = handled.status or action.target or old
     item.status = new
     _end_obligation(item, old, new)
     if new in FINAL_STATUSES and item.closed_at is None:
         item.closed_at = utcnow()
     db.session.flush()
-    logged = data.pop("_action", action_name)
+    logged = handled.logged_as or action_name
     event = log(item, logged, actor=actor, actor_kind="staff" if actor else actor_kind,
-                from_status=old, to_status=new, reason=reason, public=logged not in ("note", "draft"), data=data)
+                from_status=old, to_status=new, reason=reason, public=logged not in ("note", "draft"),
+                data=handled.data)
     if action_name not in ("note", "draft") and event.action != "draft":
         fire_event("feedback_item_status_changed", item=item, old=old, new=new, actor=actor, action=event.action,
                    event=event)
     if event.action == "respond":
         fire_event("feedback_response_published", item=item, response=item.published_response)
-    return event
+    return Moved(old=old, new=new, event=event)
 
 
 def _find_unit(code: str, field_name: str = "unit") -> Unit:
@@ -417,7 +444,7 @@ def _find_unit(code: str, field_name: str = "unit") -> Unit:
     return found
 
 
-def _assign(item: Item, actor, *, unit: str, **_kw) -> dict:
+def _assign(item: Item, actor, *, unit: str, **_kw) -> Handled:
     if unit:
         item.unit = _find_unit(unit)
     if item.unit is None:
@@ -427,10 +454,10 @@ def _assign(item: Item, actor, *, unit: str, **_kw) -> dict:
         raise Conflict(_("The unit has no head to assign the item to."), {"unit": _("The unit has no head.")})
     item.assignee = assignee
     _apply_deadline(item, item.received_at, "assigned")
-    return {"assignee": assignee.id, "unit": item.unit.code}
+    return Handled({"assignee": assignee.id, "unit": item.unit.code})
 
 
-def _transfer(item: Item, actor, *, unit: str, reason: str, **_kw) -> dict:
+def _transfer(item: Item, actor, *, unit: str, reason: str, **_kw) -> Handled:
     target = _find_unit(unit)
     if target.id == item.unit_id:
         raise Invalid(_("The item is already at this unit."), {"unit": _("Choose another unit.")})
@@ -438,22 +465,22 @@ def _transfer(item: Item, actor, *, unit: str, reason: str, **_kw) -> dict:
     item.unit, item.procedure = target, item.procedure if item.procedure and item.procedure.unit_id == target.id else None
     item.assignee = hook().feedback_item_assignee(item=item)
     _apply_deadline(item, utcnow(), "transferred", actor=actor, reason=reason)
-    return {"from_unit": source.code if source else None, "to_unit": target.code,
-            "_status": "assigned" if item.assignee else "received"}
+    return Handled({"from_unit": source.code if source else None, "to_unit": target.code},
+                   status="assigned" if item.assignee else "received")
 
 
-def _extend(item: Item, actor, *, days, reason: str = "", **_kw) -> dict:
+def _extend(item: Item, actor, *, days, reason: str = "", **_kw) -> Handled:
     if any(event.action == "extend" for event in item.events):
         raise Conflict(_("The deadline of an item can be extended only once."), {"action": _("Already extended.")})
     if not isinstance(days, int) or not 1 <= days <= 30:
         raise Invalid(_("Give the extension in working days (1 to 30)."), {"days": _("Enter 1 to 30.")})
     before = item.due_at
     _apply_deadline(item, item.due_at or utcnow(), "extended", days, actor=actor, reason=reason)
-    return {"days": days, "due_before": before.isoformat() if before else None,
-            "due_after": item.due_at.isoformat() if item.due_at else None}
+    return Handled({"days": days, "due_before": before.isoformat() if before else None,
+                    "due_after": item.due_at.isoformat() if item.due_at else None})
 
 
-def _draft(item: Item, actor, *, body: str, **_kw) -> dict:
+def _draft(item: Item, actor, *, body: str, **_kw) -> Handled:
     _check_answer(body)
     for draft in item.responses:
         if draft.published_at is None:
@@ -461,14 +488,13 @@ def _draft(item: Item, actor, *, body: str, **_kw) -> dict:
     response = Response(item=item, body=body, public_body=public_text(item, body), author=actor, unit=item.unit)
     db.session.add(response)
     db.session.flush()
-    return {"response": response.id}
+    return Handled({"response": response.id})
 
 
-def _respond(item: Item, actor, *, body: str, **kw) -> dict:
+def _respond(item: Item, actor, *, body: str, **kw) -> Handled:
     if not can_publish_answer(actor, item):
         # An officer's answer is a draft for the head to approve.
-        data = _draft(item, actor, body=body)
-        return {**data, "_status": item.status, "_action": "draft"}
+        return Handled(_draft(item, actor, body=body).data, status=item.status, logged_as="draft")
     draft = item.pending_draft
     if body:
         if draft is not None and draft.body != body:
@@ -485,7 +511,7 @@ def _respond(item: Item, actor, *, body: str, **kw) -> dict:
     draft.approved_by, draft.published_at = actor, now
     item.responded_at = now
     db.session.flush()
-    return {"response": draft.id, "late": bool(item.due_at and now > item.due_at)}
+    return Handled({"response": draft.id, "late": bool(item.due_at and now > item.due_at)})
 
 
 def _check_answer(body: str) -> None:
@@ -495,13 +521,13 @@ def _check_answer(body: str) -> None:
         raise Invalid(_("The answer is too long."), {"body": _("Write at most %(n)s characters.", n=20_000)})
 
 
-def _reopen(item: Item, actor, **_kw) -> dict:
+def _reopen(item: Item, actor, **_kw) -> Handled:
     item.closed_at = None
     _apply_deadline(item, utcnow(), "reopened", actor=actor)
-    return {}
+    return Handled()
 
 
-def _merge(item: Item, actor, *, original: str, **_kw) -> dict:
+def _merge(item: Item, actor, *, original: str, **_kw) -> Handled:
     code = codes.normalise(original)
     target = db.session.scalar(select(Item).where(Item.code == code)) if code else None
     if target is None:
@@ -513,11 +539,11 @@ def _merge(item: Item, actor, *, original: str, **_kw) -> dict:
     if target.id in seen:
         raise Invalid(_("An item cannot be merged into itself."), {"original": _("Choose another item.")})
     item.original = target
-    return {"original": target.code}
+    return Handled({"original": target.code})
 
 
-def _withdraw(item: Item, actor, **_kw) -> dict:
-    return {}
+def _withdraw(item: Item, actor, **_kw) -> Handled:
+    return Handled()
 
 
 _HANDLERS = {"assign": _assign, "transfer": _transfer, "extend": _extend, "draft": _draft, "respond": _respond,

@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest
 
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_options
+from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_options
 from feedback.items import services
 from feedback.items.access import filer_item, grant_filer_access, staff_item
 from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, FilingForm, ListFilterForm, LookupForm, \
@@ -23,6 +23,7 @@ from feedback.items.states import ACTIONS, STATUSES, allowed_actions
 from feedback.procedures.services import search_procedures
 from feedback.ratelimit import limited
 from feedback.timeutil import LOCAL_TZ
+from feedback.transaction import run
 from feedback.units.models import Unit
 
 bp = Blueprint("items", __name__, template_folder="templates")
@@ -92,13 +93,11 @@ def file():
         # A bot filled the field people never see.
         raise BadRequest(_("The item could not be sent."))
     token = read_submission_token(form.submission.data)
-    try:
-        item, access_key, _created = services.file_item(_filing_from(form, "kiosk" if kiosk else "web"), token=token)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return render_template("items/file.html", form=form, kiosk=kiosk), exc.status
+    filed, refused = commit_or_show_errors(
+        form, lambda: services.file_item(_filing_from(form, "kiosk" if kiosk else "web"), token=token))
+    if refused:
+        return render_template("items/file.html", form=form, kiosk=kiosk), refused
+    item, access_key, _created = filed
     session.setdefault(RECEIPT_SESSION_KEY, {})[item.code] = {"key": access_key, "kiosk": kiosk}
     session.modified = True
     return redirect(url_for("items.receipt", code=item.code))
@@ -193,13 +192,10 @@ def private(code: str):
 @bp.route("/track/<code>/withdraw", methods=["POST"])
 def withdraw(code: str):
     item = filer_item(code)
-    try:
-        services.transition(item, "withdraw", None, reason=request.form.get("reason", ""))
-        db.session.commit()
+    _moved, refused = commit_or_flash(lambda: services.transition(item, "withdraw", None,
+                                                                  reason=request.form.get("reason", "")))
+    if not refused:
         flash(_("Your item was withdrawn."), "success")
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
     return redirect(url_for("items.private", code=item.code))
 
 
@@ -276,14 +272,11 @@ def new_item():
     if form.received_at.data:
         received_at = form.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
     token = read_submission_token(form.submission.data)
-    try:
-        item, access_key, _created = services.file_item(_filing_from(form, form.channel.data, received_at),
-                                                        actor=current_user, token=token)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        return render_template("items/staff_new.html", form=form), exc.status
+    filed, refused = commit_or_show_errors(form, lambda: services.file_item(
+        _filing_from(form, form.channel.data, received_at), actor=current_user, token=token))
+    if refused:
+        return render_template("items/staff_new.html", form=form), refused
+    item, access_key, _created = filed
     flash(_("Item %(code)s was recorded. Give the filer the code and the access key %(key)s.",
             code=item.code, key=access_key), "success")
     return redirect(url_for("staff.item", code=item.code))
@@ -292,8 +285,7 @@ def new_item():
 @staff_bp.route("/items/<code>")
 def item(code: str):
     found = staff_item(code)
-    services.record_view_of_personal_data(found, current_user)
-    db.session.commit()
+    run(lambda: services.record_view_of_personal_data(found, current_user))
     return _item_page(found, ActionForm())
 
 
@@ -310,17 +302,12 @@ def act(code: str):
     form = ActionForm()
     if not form.validate():
         return _item_page(found, form, 422)
-    try:
-        event = services.transition(found, form.action.data or "", current_user, reason=form.reason.data or "",
-                                    body=form.body.data or "", unit=form.unit.data or "",
-                                    original=form.original.data or "", days=form.days.data)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_errors(form, exc)
-        found = staff_item(code)
-        return _item_page(found, form, exc.status)
-    flash(_("Done: %(action)s.", action=ACTIONS[event.action].label if event.action in ACTIONS else event.action),
+    moved, refused = commit_or_show_errors(form, lambda: services.transition(
+        found, form.action.data or "", current_user, reason=form.reason.data or "", body=form.body.data or "",
+        unit=form.unit.data or "", original=form.original.data or "", days=form.days.data))
+    if refused:
+        return _item_page(staff_item(code), form, refused)
+    flash(_("Done: %(action)s.", action=ACTIONS[moved.action].label if moved.action in ACTIONS else moved.action),
           "success")
     return redirect(url_for("staff.item", code=found.code))
 

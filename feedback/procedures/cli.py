@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from feedback.auth.cli import _fail
-from feedback.errors import ServiceError
-from feedback.extensions import db
+from feedback.cli import commit_or_fail
 from feedback.procedures.services import import_procedures
 
 
@@ -25,10 +23,5 @@ def import_command(file):
     Columns: code, name, field, unit_code, processing_days, and optionally fee (đồng),
     online_level (2, 3 or 4), postal_return (yes/no). All rows are imported or none.
     """
-    try:
-        created, updated = import_procedures(file.read())
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        _fail(exc)
+    created, updated = commit_or_fail(lambda: import_procedures(file.read()))
     click.echo(f"Procedures: {created} created, {updated} updated.")

@@ -5,9 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from feedback.auth.cli import _fail
-from feedback.errors import ServiceError
-from feedback.extensions import db
+from feedback.cli import commit_or_fail
 from feedback.units.services import import_units, list_units, tree
 
 @click.group()
@@ -22,12 +20,7 @@ def import_command(file):
 
     All rows are imported or none: any bad row is reported with its number and column.
     """
-    try:
-        created, updated = import_units(file.read())
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        _fail(exc)
+    created, updated = commit_or_fail(lambda: import_units(file.read()))
     click.echo(f"Units: {created} created, {updated} updated.")
 
 @units.command("list")

@@ -116,10 +116,12 @@ def test_every_legal_move_writes_exactly_one_event(db, staff, status, name):
     kwargs = arguments(db, name)
     before = state(db, item.id)
     last_id = db.session.scalar(select(func.max(ItemEvent.id)))
-    event = services.transition(item, name, actor, **kwargs)
+    moved = services.transition(item, name, actor, **kwargs)
+    event = moved.event
     db.session.commit()
     after = state(db, item.id)
     to_status, action = expected_outcome(status, name)
+    assert (moved.old, moved.new, moved.action) == (status, to_status, action)
     assert after["status"] == to_status
     assert after["events"] == before["events"] + 1
     new_events = db.session.scalars(select(ItemEvent).where(ItemEvent.id > last_id)).all()
@@ -137,7 +139,7 @@ def test_every_legal_move_writes_exactly_one_event(db, staff, status, name):
 
 def test_assignment_from_the_reception_queue_names_the_head(db, staff):
     item = new_item(db, "received", unit="")
-    event = services.transition(item, "assign", user("admin@example.vn"), unit="P.STP")
+    event = services.transition(item, "assign", user("admin@example.vn"), unit="P.STP").event
     db.session.commit()
     assert item.status == "assigned" and item.unit.code == "P.STP" and item.assignee.email == "head@example.vn"
     assert event.data["assignee"] == item.assignee_id and event.data["unit"] == "P.STP"
@@ -154,7 +156,7 @@ def test_assignment_to_a_unit_without_head_is_refused(db, staff):
 
 def test_a_transfer_to_a_unit_with_a_head_assigns_it_there(db, staff):
     item = new_item(db, "received", unit="P.XA")
-    event = services.transition(item, "transfer", user("admin@example.vn"), unit="P.STP", reason="Sai đơn vị")
+    event = services.transition(item, "transfer", user("admin@example.vn"), unit="P.STP", reason="Sai đơn vị").event
     db.session.commit()
     assert (item.status, item.unit.code, item.assignee.email) == ("assigned", "P.STP", "head@example.vn")
     assert (event.from_status, event.to_status, event.data["from_unit"], event.data["to_unit"]) == (
@@ -217,7 +219,7 @@ def test_staff_actions_are_refused_to_the_filer_and_to_other_units(db, staff):
 
 def test_an_officers_answer_is_a_draft_and_the_head_publishes_it(db, staff):
     item = new_item(db, "in_progress")
-    event = services.transition(item, "respond", user("officer@example.vn"), body=ANSWER)
+    event = services.transition(item, "respond", user("officer@example.vn"), body=ANSWER).event
     db.session.commit()
     assert item.status == "in_progress" and event.action == "draft"
     assert item.pending_draft.body == ANSWER and item.published_response is None

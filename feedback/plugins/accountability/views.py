@@ -10,17 +10,18 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from feedback.auth.models import User
 from feedback.auth.decorators import roles_required
 from feedback.extensions import db
-from feedback.forms import Form, choices
+from feedback.forms import Form, choices, commit_or_show_errors
 from feedback.items.access import filer_item
 from feedback.items.models import KINDS, TOPICS, Item
 from feedback.items.services import units_in_scope
 from feedback.items.states import OPEN_STATUSES
-from feedback.plugins.accountability.models import ApologyLetter, DeadlineRule, Delegation
-from feedback.procedures.models import Procedure
+from feedback.plugins.accountability import delegations
+from feedback.plugins.accountability import rules as deadline_rules
+from feedback.plugins.accountability.models import ApologyLetter, DeadlineRule
 from feedback.timeutil import local_today, utcnow
+from feedback.transaction import run
 from feedback.workdays import Calendar, local_deadline
 
 bp = Blueprint("accountability", __name__, template_folder="templates")
@@ -69,34 +70,21 @@ def delegation():
     if unit is None or (unit.head_id != current_user.id and not current_user.is_admin):
         abort(403)
     form = DelegationForm()
-    officers = db.session.scalars(select(User).where(User.unit_id == unit.id, User.id != current_user.id,
-                                                     User.active.is_(True)).order_by(User.name)).all()
-    form.delegate.choices = choices([(str(u.id), u.name or u.email) for u in officers])
+    form.delegate.choices = choices([(str(u.id), u.name or u.email) for u in delegations.deputies(unit, current_user)])
     status = 200
     if form.validate_on_submit():
-        delegate = next((u for u in officers if str(u.id) == form.delegate.data), None)
-        if delegate is None:
-            form.delegate.errors = [_("Choose a member of your unit.")]
-        elif form.ends_on.data < form.starts_on.data:
-            form.ends_on.errors = [_("The end date is before the start date.")]
-        elif form.ends_on.data < local_today():
-            form.ends_on.errors = [_("The end date is in the past.")]
-        else:
-            db.session.add(Delegation(unit_id=unit.id, delegate_id=delegate.id, starts_on=form.starts_on.data,
-                                      ends_on=form.ends_on.data, reason=form.reason.data or "",
-                                      created_by_id=current_user.id))
-            db.session.commit()
+        made, refused = commit_or_show_errors(form, lambda: delegations.delegate(
+            unit, current_user, form.delegate.data, form.starts_on.data, form.ends_on.data, form.reason.data))
+        if not refused:
             flash(_("%(name)s receives the unit's items and may publish answers from %(start)s to %(end)s.",
-                    name=delegate.name or delegate.email, start=form.starts_on.data.strftime("%d/%m/%Y"),
-                    end=form.ends_on.data.strftime("%d/%m/%Y")), "success")
+                    name=made.delegate.name or made.delegate.email, start=made.starts_on.strftime("%d/%m/%Y"),
+                    end=made.ends_on.strftime("%d/%m/%Y")), "success")
             return redirect(url_for("accountability.delegation"))
-        status = 422
+        status = refused
     elif form.errors:
         status = 422
-    current = db.session.scalars(select(Delegation).where(Delegation.unit_id == unit.id,
-                                                          Delegation.ends_on >= local_today())
-                                 .order_by(Delegation.starts_on)).all()
-    return render_template("accountability/delegation.html", form=form, unit=unit, delegations=current), status
+    return render_template("accountability/delegation.html", form=form, unit=unit,
+                           delegations=delegations.current_delegations(unit)), status
 
 
 # --- deadline rules -------------------------------------------------------------------------
@@ -120,41 +108,25 @@ def rules():
     form.topic.choices = choices([("", _("Any topic"))] + list(TOPICS.items()))
     status = 200
     if form.validate_on_submit():
-        procedure = None
-        if form.procedure.data.strip():
-            procedure = db.session.scalar(select(Procedure).where(Procedure.code == form.procedure.data.strip()))
-            if procedure is None:
-                form.procedure.errors = [_("No procedure has this code.")]
-        clash = db.session.scalar(select(DeadlineRule.id).where(
-            _same(DeadlineRule.kind, form.kind.data or None), _same(DeadlineRule.topic, form.topic.data or None),
-            _same(DeadlineRule.procedure_id, procedure.id if procedure else None)))
-        if clash is not None:
-            form.days.errors = [_("A rule for the same kind, topic and procedure exists: delete it first.")]
-        if not form.errors:
-            db.session.add(DeadlineRule(kind=form.kind.data or None, topic=form.topic.data or None,
-                                        procedure=procedure, days=form.days.data, legal_basis=form.legal_basis.data))
-            db.session.commit()
+        _rule, refused = commit_or_show_errors(form, lambda: deadline_rules.add_rule(
+            kind=form.kind.data or None, topic=form.topic.data or None, procedure_code=form.procedure.data,
+            days=form.days.data, legal_basis=form.legal_basis.data))
+        if not refused:
             flash(_("The rule was saved. It applies to items assigned from now on."), "success")
             return redirect(url_for("accountability.rules"))
-        status = 422
+        status = refused
     elif form.errors:
         status = 422
-    rows = db.session.scalars(select(DeadlineRule).order_by(DeadlineRule.id)).all()
-    return render_template("accountability/rules.html", form=form, rules=rows,
+    return render_template("accountability/rules.html", form=form, rules=deadline_rules.all_rules(),
                            defaults=current_app.config["DEADLINE_DAYS"],
                            default_basis=current_app.config["DEADLINE_LEGAL_BASIS"]), status
-
-
-def _same(column, value):
-    return column.is_(None) if value is None else column == value
 
 
 @bp.route("/admin/deadlines/<int:rule_id>/delete", methods=["POST"])
 @roles_required("admin")
 def delete_rule(rule_id: int):
     rule = db.session.get(DeadlineRule, rule_id) or abort(404)
-    db.session.delete(rule)
-    db.session.commit()
+    run(lambda: deadline_rules.delete_rule(rule))
     flash(_("The rule was deleted."), "success")
     return redirect(url_for("accountability.rules"))
 

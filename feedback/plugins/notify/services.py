@@ -6,9 +6,11 @@ import datetime as dt
 import uuid
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from feedback import jobs
+from feedback.errors import Conflict
 from feedback.extensions import db
 from feedback.items.states import STATUSES
 from feedback.pluginmanager import hook
@@ -126,7 +128,10 @@ def sweep(now: dt.datetime) -> int:
 
 
 def retry(message: OutboxMessage) -> None:
-    """An administrator sends a failed (or stuck) message again, with the same key."""
+    """An administrator sends a failed (or stuck) message again, with the same key; Conflict for a
+    message sent already, which is never sent twice."""
+    if message.status == "sent":
+        raise Conflict(_("This message was sent already; it is not sent twice."))
     message.status, message.sending_since, message.enqueued_at = "pending", None, utcnow()
     message.attempts = min(message.attempts, current_app.config["JOB_RETRIES"])
     jobs.enqueue(SEND_JOB, message.id)

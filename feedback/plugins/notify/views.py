@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from feedback.auth.decorators import roles_required
 from feedback.extensions import db
+from feedback.forms import commit_or_flash
 from feedback.plugins.notify.models import STATUSES, OutboxMessage
 from feedback.plugins.notify.services import retry
 
@@ -42,10 +43,8 @@ def outbox():
 @bp.route("/<int:message_id>/retry", methods=["POST"])
 def retry_message(message_id: int):
     message = db.session.get(OutboxMessage, message_id) or abort(404)
-    if message.status == "sent":
-        flash(_("This message was sent already; it is not sent twice."), "error")
+    _retried, refused = commit_or_flash(lambda: retry(message))
+    if refused:
         return redirect(url_for("notify.outbox", status="sent"))
-    retry(message)
-    db.session.commit()
     flash(_("The message was handed to a job again, with the same key."), "success")
     return redirect(url_for("notify.outbox", status="pending"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from feedback.extensions import db
 from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
 from feedback.plugins.register import services
+from feedback.transaction import run
 
 register_bp = Blueprint("api_register", __name__, url_prefix="/api/v1/register",
                         description="The public register of items and answers (public)")
@@ -119,6 +119,5 @@ def rate(body, code):
     item = items.find_item(code)
     if not items.filer_may_see(item, key=body["access_key"]):
         raise Forbidden(_("The access key does not match this item."), {"access_key": _("Not the key of this item.")})
-    rating = services.rate(item, body["satisfied"], body["comment"])
-    db.session.commit()
+    rating = run(lambda: services.rate(item, body["satisfied"], body["comment"]))
     return {"code": item.code, "satisfied": rating.satisfied, "outcome": rating.outcome, "status": item.status}

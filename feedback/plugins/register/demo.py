@@ -18,7 +18,7 @@ COMMENTS = [
 
 def load_demo_ratings(province) -> int:
     """Rate the first answered demo items (once: nothing is done when ratings exist)."""
-    reindex(commit=False)  # items filed before this plugin was installed
+    reindex()  # items filed before this plugin was installed
     if db.session.scalar(select(Rating.id).limit(1)) is not None:
         return 0
     answered = db.session.scalars(select(Item).where(Item.status.in_(("responded", "closed"))).order_by(Item.id)).all()

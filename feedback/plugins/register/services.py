@@ -91,19 +91,23 @@ def _late_days(due_at, when, calendar: Calendar | None = None) -> int:
     return max(1, calendar.working_days_between(due_at.astimezone(LOCAL_TZ).date(), when.astimezone(LOCAL_TZ).date()))
 
 
-def reindex(batch: int = 500, commit: bool = True) -> int:
-    """Rebuild every row of the register (after an upgrade, or a change of a restricting plugin)."""
+def reindex_batch(after_id: int = 0, batch: int = 500) -> tuple[int, int | None]:
+    """Rebuild the register's rows of the ``batch`` items after ``after_id``: (how many are in the
+    register, the last item id, or None when there was none left)."""
+    items = db.session.scalars(select(Item).where(Item.id > after_id).order_by(Item.id).limit(batch)).all()
+    if not items:
+        return 0, None
+    return sum(refresh(item) is not None for item in items), items[-1].id
+
+
+def reindex(batch: int = 500) -> int:
+    """Rebuild every row of the register (after an upgrade, or a change of a restricting plugin), in
+    the caller's transaction; ``flask register reindex`` commits a batch at a time instead."""
     count, last_id = 0, 0
-    while True:
-        items = db.session.scalars(select(Item).where(Item.id > last_id).order_by(Item.id).limit(batch)).all()
-        if not items:
-            return count
-        for item in items:
-            if refresh(item) is not None:
-                count += 1
-        last_id = items[-1].id
-        if commit:
-            db.session.commit()
+    while last_id is not None:
+        done, last_id = reindex_batch(last_id, batch)
+        count += done
+    return count
 
 
 # --- what the public sees -------------------------------------------------------------------
