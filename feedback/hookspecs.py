@@ -154,6 +154,44 @@ def feedback_obligations_recounted(owner_type, changes, actor):
 
 
 # ---------------------------------------------------------------------------------------------
+# Messages: asked for by any capability (feedback.messages), sent by a notification plugin.
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def feedback_message_templates():
+    """Return the texts of this plugin's kinds of message.
+
+    :return: a list of :class:`feedback.messages.Template`: a ``kind`` (``"filed"``,
+        ``"reminder"``, ``"survey_invitation"``...), ``texts()`` giving ``(sms, subject, body)``
+        with ``%(name)s`` places (written with gettext: it is called in the recipient's language;
+        an empty text is not sent on its channels), and ``values(about)`` giving the places'
+        values from what the message is about.
+
+    Called whenever a message is written (:func:`feedback.messages.ask` and ``compose``); the
+    first plugin to register a kind wins. Must not touch the database.
+    """
+
+
+@hookspec
+def feedback_messages_requested(messages):
+    """Messages were asked for: carry them out.
+
+    :param messages: a list of :class:`feedback.messages.Message`, each one message on one
+        channel, written in the recipient's language: ``key`` (the same for every try, and the
+        same when the same request is asked for again), ``channel`` (``"sms"``, ``"email"``...),
+        ``kind``, ``address``, ``subject``, ``body``, ``owner_type`` and ``owner_id`` (what it is
+        about: ``"item"`` and its id), ``reference`` and ``link`` (a label and a staff page to
+        show), ``attachment`` and ``attachment_name``.
+
+    Called by :func:`feedback.messages.ask` inside the asking transaction, once per call with all
+    its messages (a tick asks for hundreds in one call: write them in one go). A sending plugin
+    writes them down (an outbox) in this transaction, skips keys it already has, and sends them
+    from jobs after the commit. Must not do slow I/O.
+    """
+
+
+# ---------------------------------------------------------------------------------------------
 # Templates: named places in the core's pages that plugins fill.
 # ---------------------------------------------------------------------------------------------
 

@@ -55,7 +55,8 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(empty_database):
 
 def test_existing_items_get_their_obligations(empty_database):
     """Upgraded from the schema before obligations: each item with a deadline gets the row of its
-    current holding, with its explanation, its end and lateness, its extension and its notices."""
+    current holding, with its explanation, its end and lateness, its extension and its notices; the
+    outbox's messages about items say so by owner type and id."""
     import json
 
     app = create_app(base_config(empty_database))
@@ -92,8 +93,13 @@ def test_existing_items_get_their_obligations(empty_database):
                 "INSERT INTO accountability_notices (item_id, kind, due_at, created_at) VALUES "
                 "(1, 'due_soon_assignee', '2026-11-13 10:00:00', '2026-11-11 01:00:00'), "
                 "(1, 'escalated', '2026-11-11 10:00:00', '2026-11-12 01:00:00')"))
+            conn.execute(text(
+                "INSERT INTO notify_outbox (key, channel, kind, recipient, subject, body, attachment_name, item_id, "
+                "status, attempts, last_error, created_at) VALUES ('k1', 'sms', 'filed', '0912345678', '', 'Đã nhận', "
+                "'', 1, 'sent', 1, '', '2026-10-30 03:00:00')"))
         upgrade()
         with _db.engine.connect() as conn:
+            outbox = conn.execute(text("SELECT owner_type, owner_id, reference, link FROM notify_outbox")).one()
             got = conn.execute(text("SELECT owner_type, owner_id, kind, unit_id, status, due_at, days, late, "
                                     "ended_at, start_at FROM obligations ORDER BY owner_id")).all()
             changes = conn.execute(text("SELECT obligation_id, action, reason, past_due FROM obligation_changes")).all()
@@ -111,6 +117,8 @@ def test_existing_items_get_their_obligations(empty_database):
     assert (json.loads(stored_basis) if isinstance(stored_basis, str) else stored_basis) == basis
     assert [(row.action, row.reason, bool(row.past_due)) for row in changes] == [("extended", "Xác minh", False)]
     assert notices == ["due_soon", "overdue"]
+    # The outbox says what its messages were about without pointing at the items table.
+    assert tuple(outbox) == ("item", 1, "PA-26-TEST-0001", "/staff/items/PA-26-TEST-0001")
 
 
 def _naive(value) -> dt.datetime:

@@ -86,3 +86,26 @@ def feedback_obligations_recounted(owner_type, changes, actor):
         db.session.expire(item, ["obligations"])
         log(item, "deadline_recalculated", actor=actor, from_status=item.status, to_status=item.status,
             data={"due_before": change.due_before.isoformat(), "due_after": change.due_after.isoformat()})
+
+
+@hookimpl
+def feedback_message_templates():
+    from feedback.items.messages import TEMPLATES
+
+    return TEMPLATES
+
+
+@hookimpl
+def feedback_item_filed(item):
+    """The filer gets a receipt with the tracking code."""
+    from feedback.items.messages import tell_filed
+
+    tell_filed(item)
+
+
+@hookimpl
+def feedback_item_status_changed(item, old, new, actor, action, event):
+    """The filer hears of each step; whoever gets the item hears of it."""
+    from feedback.items.messages import tell_step
+
+    tell_step(item, action, actor, event)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.auth.models import User
@@ -248,16 +248,27 @@ def _unused_code(kind: str, now: dt.datetime) -> str:
 
 
 def log(item: Item, action: str, *, actor: User | None = None, actor_kind: str = "staff", from_status=None,
-        to_status=None, reason: str = "", public: bool = True, data: dict | None = None,
-        flush: bool = True) -> ItemEvent:
-    """Append an event to the item's log. ``flush=False`` when writing many at once (one flush after)."""
+        to_status=None, reason: str = "", public: bool = True, data: dict | None = None) -> ItemEvent:
     event = ItemEvent(item=item, action=action, actor=actor, actor_kind=actor_kind if actor is None else "staff",
                       from_status=from_status, to_status=to_status, unit_id=item.unit_id, reason=reason,
                       public=public, data=data or {}, at=utcnow())
     db.session.add(event)
-    if flush:
-        db.session.flush()
+    db.session.flush()
     return event
+
+
+def log_many(events: list[tuple[Item, str, dict]], *, actor_kind: str = "system") -> None:
+    """Append many events at once, in one statement (a tick's reminders...): each ``(item, action,
+    fields)``, with the fields of :func:`log` (``public``, ``data``, ``reason``); the item keeps its
+    status. The events are written, not loaded: read them back from the database."""
+    if not events:
+        return
+    now = utcnow()
+    db.session.execute(insert(ItemEvent), [
+        {"item_id": item.id, "action": action, "actor_id": None, "actor_kind": actor_kind,
+         "from_status": item.status, "to_status": item.status, "unit_id": item.unit_id,
+         "reason": fields.get("reason", ""), "public": fields.get("public", True), "data": fields.get("data") or {},
+         "at": now} for item, action, fields in events])
 
 
 def _apply_deadline(item: Item, start: dt.datetime, cause: str, days: int | None = None, *,

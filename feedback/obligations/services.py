@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import joinedload
 
 from feedback.extensions import db
 from feedback.obligations.models import Obligation, ObligationChange, ObligationNotice
@@ -141,8 +142,8 @@ def give_notices(now: dt.datetime) -> dict[str, list[ObligationNotice]]:
     """Signal, once each, the open obligations due within REMINDER_WORKING_DAYS_BEFORE working days
     (``due_soon``), due today (``due_today``) and overdue (``overdue``), for every registered type.
 
-    Three queries find them whatever their number, one insert records the notices, and each owner
-    type hears of its own with one call of feedback_obligations_due. Safe to run again: a notice is
+    Three queries find them whatever their number, one insert records the notices and one query
+    reads them back, and each owner type hears of its own with one call of feedback_obligations_due. Safe to run again: a notice is
     given once per obligation, kind and deadline.
     """
     registered = sorted({owner_type for owner_type, _kind in types()})
@@ -155,17 +156,21 @@ def give_notices(now: dt.datetime) -> dict[str, list[ObligationNotice]]:
     soon = (Obligation.due_at > now, Obligation.due_at <= horizon)
     windows = {"due_soon": soon, "due_today": (*soon, Obligation.due_at < tomorrow),
                "overdue": (Obligation.due_at < now,)}
-    notices = []
+    rows = []
     for kind, window in windows.items():
         given = exists().where(ObligationNotice.obligation_id == Obligation.id, ObligationNotice.kind == kind,
                                ObligationNotice.due_at == Obligation.due_at)
-        due = db.session.scalars(select(Obligation).where(
+        due = db.session.execute(select(Obligation.id, Obligation.due_at).where(
             Obligation.status == "open", Obligation.owner_type.in_(registered), *window, ~given,
         ).order_by(Obligation.id))
-        notices.extend(ObligationNotice(obligation=obligation, kind=kind, due_at=obligation.due_at, created_at=now)
-                       for obligation in due)
-    db.session.add_all(notices)
-    db.session.flush()
+        rows.extend({"obligation_id": obligation_id, "kind": kind, "due_at": due_at, "created_at": now}
+                    for obligation_id, due_at in due)
+    if not rows:
+        return {}
+    db.session.execute(insert(ObligationNotice), rows)
+    notices = db.session.scalars(select(ObligationNotice).where(
+        ObligationNotice.obligation_id.in_({row["obligation_id"] for row in rows}), ObligationNotice.created_at == now,
+    ).options(joinedload(ObligationNotice.obligation)).order_by(ObligationNotice.id)).all()
     by_type: dict[str, list[ObligationNotice]] = {}
     for notice in notices:
         by_type.setdefault(notice.obligation.owner_type, []).append(notice)

@@ -6,21 +6,15 @@ through a transfer, recounts when the calendar changes, and types that no enable
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from feedback import hookimpl
 from feedback.obligations import services
 from feedback.obligations.models import Obligation, ObligationChange, ObligationNotice
 from feedback.workdays import Calendar, CalendarChange, count_working_days
-
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local(year, month, day, hour=10, minute=0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=LOCAL)
+from tests.helpers import count, local
 
 
 class Dialogues:
@@ -54,15 +48,6 @@ def dialogues(db, register_plugin):
 def commit_to(owner_id: int, start: dt.datetime, days: int = 10, unit_id=None) -> Obligation:
     deadline = count_working_days(start, days, Calendar.load())
     return services.open_obligation("commitment", owner_id, "done", deadline, start_at=start, unit_id=unit_id)
-
-
-def count(model, *where) -> int:
-    query = select(func.count()).select_from(model)
-    for condition in where:
-        query = query.where(condition)
-    from feedback.extensions import db
-
-    return db.session.scalar(query)
 
 
 def test_a_commitment_is_due_in_working_days_explained(dialogues, db):

@@ -1,5 +1,6 @@
 """The accountability plugin's own hooks: what its periodic work announces (reminders,
-escalations, letters of apology), for a notification plugin or any other to act on.
+escalations, letters of apology), for any other plugin to act on. The plugin asks for the messages
+of each (feedback.messages) itself: a notification plugin needs none of these hooks.
 
 Added to the plugin manager by ``feedback_add_hookspecs`` when the plugin is loaded; a plugin that
 implements them marks its implementations ``@hookimpl(optionalhook=True)``, so that it still
@@ -21,8 +22,8 @@ def feedback_item_reminded(item, recipient, kind):
     :param kind: ``"due_soon_assignee"`` (a few working days before) or ``"due_today_head"``
         (on the day the item is due).
 
-    Called once per item, deadline and kind, by the accountability plugin's tick. A
-    notification plugin writes the message to its outbox here. Must not do slow I/O.
+    Called once per item, deadline and kind, by the accountability plugin's tick, after it asked
+    for the reminder's e-mail. Must not do slow I/O.
     """
 
 
@@ -34,7 +35,8 @@ def feedback_item_escalated(item, unit, head):
     :param unit: the parent :class:`feedback.units.models.Unit`.
     :param head: that unit's head (:class:`feedback.auth.models.User`), or ``None``.
 
-    Called once per item and missed deadline. Must not do slow I/O.
+    Called once per item and missed deadline, after the plugin asked for the e-mail to the head.
+    Must not do slow I/O.
     """
 
 
@@ -46,6 +48,7 @@ def feedback_apology_issued(item, letter):
     :param letter: the :class:`feedback.plugins.accountability.models.ApologyLetter`, whose
         ``pdf`` holds the signed letter.
 
-    Called once per lateness. A notification plugin sends it to the filer when there is a
-    contact. Must not do slow I/O.
+    Called once per lateness, by the job that made the PDF after the tick that numbered the letter,
+    once it asked for the letter's message to the filer (when there is a contact). Must not do
+    slow I/O.
     """

@@ -26,6 +26,13 @@ def feedback_default_settings():
 
 
 @hookimpl
+def feedback_message_templates():
+    from feedback.plugins.accountability.messages import TEMPLATES
+
+    return TEMPLATES
+
+
+@hookimpl
 def feedback_register_blueprints(app):
     from feedback.extensions import csrf
     from feedback.plugins.accountability.api import stats_bp

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
-from feedback import jobs
+from feedback import jobs, messages
 from feedback.extensions import db
+from feedback.items.messages import to_staff
 from feedback.items.models import Item
-from feedback.items.services import log
+from feedback.items.services import log_many
 from feedback.items.states import OPEN_STATUSES
 from feedback.obligations.services import give_notices
 from feedback.pluginmanager import fire_event
@@ -105,7 +106,7 @@ REMINDER_KINDS = {"due_soon": "due_soon_assignee", "due_today": "due_today_head"
 def tell_due(notices: list, now: dt.datetime) -> int:
     """The core found items' obligations due soon, due today or overdue (feedback_obligations_due):
     remind the assignee (the head too on the day) and escalate overdue items to the parent unit's
-    head, once per item, kind and deadline. A fixed number of queries for any number of items."""
+    head, once per item, kind and deadline. A fixed number of statements for any number of items."""
     item_ids = {notice.obligation.owner_id for notice in notices}
     items = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(item_ids)).options(
         selectinload(Item.assignee), selectinload(Item.unit).selectinload(Unit.head),
@@ -131,19 +132,19 @@ def tell_due(notices: list, now: dt.datetime) -> int:
         if (item.id, kind, notice.due_at) in told:
             continue
         told.add((item.id, kind, notice.due_at))
-        given.append((item, kind, recipient, unit, Notice(
-            item_id=item.id, kind=kind, due_at=notice.due_at, recipient_id=recipient.id if recipient else None,
-            unit_id=unit.id, created_at=now)))
-    db.session.add_all([row for *_rest, row in given])
-    for item, kind, recipient, unit, _row in given:
-        if kind == "escalated":
-            log(item, "escalate", actor_kind="system", from_status=item.status, to_status=item.status,
-                data={"to_unit": unit.code}, flush=False)
-        else:
-            log(item, "reminder", actor_kind="system", from_status=item.status, to_status=item.status,
-                public=False, data={"kind": kind, "recipient": recipient.id}, flush=False)
-    db.session.flush()
-    for item, kind, recipient, unit, _row in given:
+        given.append((item, kind, recipient, unit, notice.due_at))
+    if not given:
+        return 0
+    db.session.execute(insert(Notice), [
+        {"item_id": item.id, "kind": kind, "due_at": due_at, "recipient_id": recipient.id if recipient else None,
+         "unit_id": unit.id, "created_at": now} for item, kind, recipient, unit, due_at in given])
+    log_many([(item, "escalate", {"data": {"to_unit": unit.code}}) if kind == "escalated" else
+              (item, "reminder", {"public": False, "data": {"kind": kind, "recipient": recipient.id}})
+              for item, kind, recipient, unit, _due in given])
+    messages.ask(*[to_staff(recipient, item, "escalation" if kind == "escalated" else "reminder",
+                            key=f"accountability:{item.id}:{kind}:{due_at.isoformat()}")
+                   for item, kind, recipient, _unit, due_at in given if recipient is not None])
+    for item, kind, recipient, unit, _due in given:
         if kind == "escalated":
             fire_event("feedback_item_escalated", item=item, unit=unit, head=recipient)
         else:
@@ -163,7 +164,8 @@ def late_items_without_letter(now: dt.datetime):
 
 def issue_apologies(now: dt.datetime) -> int:
     """Number and date a letter for every lateness without one, in this transaction; the PDFs are
-    made by jobs after the commit (render_letter), which then send them."""
+    made by jobs after the commit (render_letter), which then send them. A fixed number of
+    statements for any number of letters."""
     calendar = Calendar.load()
     today = now.astimezone(LOCAL_TZ).date()
     late = late_items_without_letter(now).all()
@@ -173,26 +175,25 @@ def issue_apologies(now: dt.datetime) -> int:
     numbers = dict(db.session.execute(select(ApologyLetter.unit_id, func.max(ApologyLetter.number)).where(
         ApologyLetter.year == today.year, ApologyLetter.unit_id.in_({item.unit_id for item in late}),
     ).group_by(ApologyLetter.unit_id)).all())
-    letters = []
+    rows = []
     for item in late:
         answered_late = item.responded_at is not None and item.responded_at > item.due_at
         numbers[item.unit_id] = (numbers.get(item.unit_id) or 0) + 1
         signer = item.unit.head
-        letter = ApologyLetter(
-            item_id=item.id, unit_id=item.unit_id, year=today.year, number=numbers[item.unit_id], due_at=item.due_at,
-            new_appointment=item.responded_at.astimezone(LOCAL_TZ).date() if answered_late else appointment_day,
-            answered_late=answered_late, signer_name=signer.name if signer else "",
-            signer_title=signer.title if signer else "", created_at=now, pdf=None)
-        letter.unit = item.unit
-        letters.append((item, letter))
-    db.session.add_all([letter for _item, letter in letters])
-    db.session.flush()
-    for item, letter in letters:
-        log(item, "apology_issued", actor_kind="system", from_status=item.status, to_status=item.status,
-            data={"letter": letter.id, "reference": letter.reference,
-                  "new_appointment": letter.new_appointment.isoformat()}, flush=False)
+        rows.append({
+            "item_id": item.id, "unit_id": item.unit_id, "year": today.year, "number": numbers[item.unit_id],
+            "due_at": item.due_at, "answered_late": answered_late, "created_at": now, "pdf": None,
+            "new_appointment": item.responded_at.astimezone(LOCAL_TZ).date() if answered_late else appointment_day,
+            "signer_name": signer.name if signer else "", "signer_title": signer.title if signer else ""})
+    db.session.execute(insert(ApologyLetter), rows)
+    by_item = {item.id: item for item in late}
+    letters = db.session.scalars(select(ApologyLetter).where(
+        ApologyLetter.item_id.in_(by_item), ApologyLetter.created_at == now).order_by(ApologyLetter.id)).all()
+    log_many([(by_item[letter.item_id], "apology_issued", {"data": {
+        "letter": letter.id, "reference": letter.reference, "new_appointment": letter.new_appointment.isoformat()}})
+        for letter in letters])
+    for letter in letters:
         jobs.enqueue(RENDER_LETTER_JOB, letter.id)
-    db.session.flush()
     return len(letters)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
 from feedback.timeutil import UTCDateTime, utcnow
@@ -15,7 +15,8 @@ STATUSES = ("pending", "sending", "sent", "failed")
 
 class OutboxMessage(db.Model):
     __tablename__ = "notify_outbox"
-    __table_args__ = (Index("ix_notify_outbox_status_enqueued", "status", "enqueued_at"),)
+    __table_args__ = (Index("ix_notify_outbox_status_enqueued", "status", "enqueued_at"),
+                      Index("ix_notify_outbox_owner", "owner_type", "owner_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Travels with every try: the SMS gateway's Idempotency-Key header, the e-mail's Message-ID.
@@ -27,7 +28,11 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     attachment_name: Mapped[str] = mapped_column(String(255), default="")
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    # What the message is about ("item" and its id, "survey"...), a label and a staff page to show.
+    owner_type: Mapped[str | None] = mapped_column(String(32))
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    link: Mapped[str] = mapped_column(String(255), default="")
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
@@ -35,8 +40,6 @@ class OutboxMessage(db.Model):
     enqueued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sending_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-
-    item = relationship("Item")
 
     @property
     def masked_recipient(self) -> str:

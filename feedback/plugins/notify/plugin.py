@@ -1,4 +1,4 @@
-"""The notification plugin's hook implementations: what is said to whom, and when."""
+"""The notification plugin's hook implementations: the outbox for every message asked for, its channels."""
 
 from __future__ import annotations
 
@@ -47,50 +47,11 @@ def feedback_notification_channels():
 
 
 @hookimpl
-def feedback_item_filed(item):
-    from feedback.plugins.notify.services import tell_filer
+def feedback_messages_requested(messages):
+    """Whatever any plugin asked to send: to the outbox, then to the channels from jobs."""
+    from feedback.plugins.notify.services import queue
 
-    tell_filer(item, "filed")
-
-
-FILER_KIND = {"assign": "assigned", "transfer": "transferred", "extend": "extended", "respond": "responded",
-              "reject": "status", "merge": "status", "close": "status", "reopen": "status"}
-
-
-@hookimpl
-def feedback_item_status_changed(item, old, new, actor, action, event):
-    from feedback.plugins.notify.services import tell_filer, tell_staff
-
-    kind = FILER_KIND.get(action)
-    if kind is not None:
-        tell_filer(item, kind)
-    if action in ("assign", "transfer") and item.assignee is not None and item.assignee != actor:
-        tell_staff(item.assignee, item, "new_item")
-
-
-# Accountability's hook: optional, so that notify loads when accountability is switched off.
-@hookimpl(optionalhook=True)
-def feedback_item_reminded(item, recipient, kind):
-    from feedback.plugins.notify.services import tell_staff
-
-    tell_staff(recipient, item, "reminder")
-
-
-# Accountability's hook: optional, so that notify loads when accountability is switched off.
-@hookimpl(optionalhook=True)
-def feedback_item_escalated(item, unit, head):
-    from feedback.plugins.notify.services import tell_staff
-
-    tell_staff(head, item, "escalation")
-
-
-# Accountability's hook: optional, so that notify loads when accountability is switched off.
-@hookimpl(optionalhook=True)
-def feedback_apology_issued(item, letter):
-    from feedback.plugins.notify.services import tell_filer
-
-    tell_filer(item, "apology", attachment=letter.pdf, attachment_name=f"xin-loi-{item.code}.pdf",
-               date=letter.new_appointment.strftime("%d/%m/%Y"))
+    queue(messages)
 
 
 @hookimpl

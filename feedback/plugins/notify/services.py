@@ -7,15 +7,13 @@ import uuid
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 
 from feedback import jobs
 from feedback.errors import Conflict
 from feedback.extensions import db
-from feedback.items.states import STATUSES
 from feedback.pluginmanager import hook
 from feedback.plugins.notify.channels import DeliveryError
-from feedback.plugins.notify.messages import compose
 from feedback.plugins.notify.models import OutboxMessage
 from feedback.timeutil import utcnow
 
@@ -26,46 +24,46 @@ class DeliveryFailed(DeliveryError):
     """A try failed (whatever the channel raised); the message says why, with the recipient masked."""
 
 
-def queue_message(channel: str, kind: str, recipient: str, subject: str, body: str, item=None,
-                  attachment: bytes | None = None, attachment_name: str = "") -> OutboxMessage:
+def queue(messages) -> int:
+    """Write the messages asked for (feedback.messages.Message) to the outbox, and send each from a
+    job after the commit. A key already in the outbox is not written again. Three statements for
+    any number of messages."""
+    keys = {message.key for message in messages}
+    if not keys:
+        return 0
+    known = set(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys))))
+    now, rows = utcnow(), []
+    for message in messages:
+        if message.key in known:
+            continue
+        known.add(message.key)
+        rows.append({"key": message.key, "channel": message.channel, "kind": message.kind,
+                     "recipient": message.address, "subject": message.subject, "body": message.body,
+                     "owner_type": message.owner_type, "owner_id": message.owner_id, "reference": message.reference,
+                     "link": message.link, "attachment": message.attachment,
+                     "attachment_name": message.attachment_name, "enqueued_at": now})
+    if not rows:
+        return 0
+    db.session.execute(insert(OutboxMessage), rows)
+    written = db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.key.in_([row["key"] for row in rows])).order_by(OutboxMessage.id)).all()
+    for message_id in written:
+        jobs.enqueue(SEND_JOB, message_id)
+    return len(written)
+
+
+def queue_message(channel: str, kind: str, recipient: str, subject: str, body: str, *,
+                  owner: tuple[str, int | None] | None = None, attachment: bytes | None = None,
+                  attachment_name: str = "") -> OutboxMessage:
+    """One message written directly to the outbox, with a key of its own."""
+    owner_type, owner_id = owner or (None, None)
     message = OutboxMessage(key=uuid.uuid4().hex, channel=channel, kind=kind, recipient=recipient, subject=subject,
-                            body=body, item_id=item.id if item is not None else None, attachment=attachment,
+                            body=body, owner_type=owner_type, owner_id=owner_id, attachment=attachment,
                             attachment_name=attachment_name, enqueued_at=utcnow())
     db.session.add(message)
     db.session.flush()
     jobs.enqueue(SEND_JOB, message.id)
     return message
-
-
-def tell_filer(item, kind: str, attachment: bytes | None = None, attachment_name: str = "", **extra) -> int:
-    """Queue ``kind`` to the filer on the channels they chose; returns how many messages."""
-    contact = item.contact
-    if contact is None:
-        return 0
-    if kind == "status":
-        from flask_babel import force_locale
-
-        with force_locale(contact.locale):
-            extra["status"] = str(STATUSES.get(item.status, item.status))
-    texts = compose(kind, item, contact.locale, **extra)
-    count = 0
-    if contact.phone and contact.notify_sms:
-        queue_message("sms", kind, contact.phone, "", texts["sms"], item)
-        count += 1
-    if contact.email and contact.notify_email:
-        queue_message("email", kind, contact.email, texts["subject"], texts["body"], item, attachment, attachment_name)
-        count += 1
-    return count
-
-
-def tell_staff(user, item, kind: str) -> None:
-    if user is None or not user.email or not user.active:
-        return
-    # Built without a request: tick and jobs run outside one.
-    path = current_app.url_map.bind("", script_name="/").build("staff.item", {"code": item.code})
-    staff_link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
-    texts = compose(kind, item, current_app.config["BABEL_DEFAULT_LOCALE"], staff_link=staff_link)
-    queue_message("email", kind, user.email, texts["subject"], texts["body"], item)
 
 
 def channels() -> dict:

@@ -25,8 +25,8 @@ def file_item(client, phone="0912345678", email="an.nguyen@example.vn", **extra)
 
 def messages(app, code: str) -> list[OutboxMessage]:
     with app.app_context():
-        rows = _db.session.scalars(select(OutboxMessage).join(OutboxMessage.item)
-                                   .where(OutboxMessage.item.has(code=code)).order_by(OutboxMessage.id)).all()
+        rows = _db.session.scalars(select(OutboxMessage).where(OutboxMessage.reference == code)
+                                   .order_by(OutboxMessage.id)).all()
         for row in rows:
             _db.session.expunge(row)
         return rows

@@ -15,13 +15,18 @@ from feedback.items.models import Item
 from feedback.items.states import STATUSES
 from feedback.pluginmanager import run_tick
 from feedback.plugins.notify import sms
-from feedback.plugins.notify.messages import FILER_KINDS, compose
+from feedback.items.messages import FILER_KINDS as ITEM_FILER_KINDS
+from feedback.messages import compose
 from feedback.plugins.notify.models import OutboxMessage
 from feedback.timeutil import LOCAL_TZ
 from tests.helpers import ANSWER, act, bearer
 
 from .test_outbox import BASE_URL, EMAIL, PHONE, app, eml_files, file_api, full_contact, mail_folder, of_item, \
     read_eml, sms_log  # noqa: F401 - app, mail_folder and sms_log are fixtures
+
+
+# What the filer hears of: each step (the items core's texts) and a letter of apology (accountability's).
+FILER_KINDS = (*ITEM_FILER_KINDS, "apology")
 
 
 def the_item(code: str) -> Item:
