@@ -52,7 +52,6 @@ def configure_settings(app: Flask, config: Mapping | None) -> Config:
 
 def configure_extensions(app: Flask) -> None:
     from feedback import i18n
-    from feedback.auth.models import User
     from feedback.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -67,8 +66,10 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        from feedback.auth.services import user_for_session
+
+        return user_for_session(session_id)
 
     with app.app_context():
         _tune_sqlite(db.engine)

@@ -15,6 +15,7 @@ and every table is emptied afterwards. Helpers are in ``tests/helpers.py``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import functools
@@ -175,6 +176,23 @@ def database_url(request, backend, database_urls, shared_apps):
         del _Joined.connections[_key(url)]
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture
+def savepoint(database_url):
+    """A context manager: whatever the app commits inside it is undone at its end, while the test's
+    own transaction goes on (to play many requests against one scene)."""
+    connection = _Joined.connections[_key(database_url)]
+
+    @contextlib.contextmanager
+    def undone():
+        nested = connection.begin_nested()
+        try:
+            yield
+        finally:
+            nested.rollback()
+
+    return undone
 
 
 @pytest.fixture

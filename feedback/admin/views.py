@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import func, select
 
 from feedback.admin.forms import CalendarChangeForm, ImportForm, MergeForm, ProcedureForm, UnitForm
 from feedback.auth.forms import UserForm
 from feedback.auth.models import User
-from feedback.auth.services import create_user, update_user
+from feedback.auth.services import create_user, end_sessions, revoke_token, token_visible_to, tokens_of, update_user
 from feedback.auth.decorators import roles_required
 from feedback.extensions import db
 from feedback.forms import choices, commit_or_show_errors, unit_options
@@ -136,18 +136,47 @@ def user_form(user_id: int | None = None):
     form.unit.choices = unit_choices(blank=_("(no unit)"))
     if request.method == "GET" and user is not None:
         form.unit.data = user.unit.code if user.unit else ""
+    tokens = tokens_of(user, include_ended=True) if user is not None else []
     if not form.validate_on_submit():
-        return render_template("admin/user_form.html", form=form, user=user), 422 if form.errors else 200
+        return render_template("admin/user_form.html", form=form, user=user, tokens=tokens), 422 if form.errors else 200
     unit = unit_by_code(form.unit.data)
     if user is None:
         return saved_or_rerender(
             lambda: create_user(form.email.data, form.password.data or "", form.role.data, unit=unit,
                                 name=form.name.data, title=form.title.data),
             form, "admin/user_form.html", _("The account was created."), url_for("admin.users"), user=None)
-    return saved_or_rerender(
+    answer = saved_or_rerender(
         lambda: update_user(user, name=form.name.data, title=form.title.data, role=form.role.data,
                             active=form.active.data, unit=unit, password=form.password.data or ""),
-        form, "admin/user_form.html", _("The account was saved."), url_for("admin.users"), user=user)
+        form, "admin/user_form.html", _("The account was saved."), url_for("admin.users"), user=user, tokens=tokens)
+    _stay_signed_in(user)
+    return answer
+
+
+def _stay_signed_in(user: User) -> None:
+    """An administrator who ended their own sessions goes on in this browser (a new generation)."""
+    if user.id == current_user.id and user.active and user.is_admin:
+        login_user(user)
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+def end_user_sessions(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    revoked = run(lambda: end_sessions(user))
+    _stay_signed_in(user)
+    flash(_("Every session of %(email)s has ended; API tokens revoked: %(count)s.", email=user.email, count=revoked),
+          "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_user_token(user_id: int, token_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    if token_visible_to(token_id, current_user).user_id != user.id:
+        abort(404)
+    run(lambda: revoke_token(token_id, current_user))
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 # --- procedures ----------------------------------------------------------------------------

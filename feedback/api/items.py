@@ -250,7 +250,7 @@ def index(query):
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def transitions(body, code):
     """Move an item: assign, start, transfer, extend, draft, respond, close, reopen, reject, merge, note."""
-    item = services.find_item(code)
+    item = services.find_item_for_staff(g.api_user, code)
     moved = run(lambda: services.transition(item, body["action"], g.api_user, reason=body["reason"],
                                             body=body["body"], unit=body["unit"], original=body["original"],
                                             days=body["days"]))

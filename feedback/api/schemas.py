@@ -6,12 +6,37 @@ import marshmallow as ma
 class TokenRequest(ma.Schema):
     email = ma.fields.Email(required=True, metadata={"example": "admin@demo.gov.vn"})
     password = ma.fields.String(required=True, load_only=True)
+    label = ma.fields.String(load_default="", validate=ma.validate.Length(max=100),
+                             metadata={"description": "What the token is for, shown in the lists of tokens",
+                                       "example": "hotline integration"})
 
 
 class TokenResponse(ma.Schema):
+    id = ma.fields.Integer(required=True, metadata={"description": "Its number, to revoke it"})
     token = ma.fields.String(required=True, metadata={"description": "Send it as `Authorization: Bearer TOKEN`"})
     token_type = ma.fields.String(required=True, metadata={"example": "Bearer"})
     expires_at = ma.fields.DateTime(required=True)
+
+
+class TokenOut(ma.Schema):
+    """A token as its lists show it: never the token itself, which is shown once when issued."""
+
+    id = ma.fields.Integer(required=True)
+    user = ma.fields.Function(lambda token: token.user.email, required=True, metadata={"type": "string"})
+    label = ma.fields.String(required=True)
+    created_at = ma.fields.DateTime(required=True)
+    expires_at = ma.fields.DateTime(required=True)
+    revoked_at = ma.fields.DateTime(allow_none=True, required=True)
+    valid = ma.fields.Function(lambda token: token.is_valid, required=True, metadata={"type": "boolean"})
+
+
+class TokenList(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TokenOut), required=True)
+
+
+class TokenQuery(ma.Schema):
+    user = ma.fields.Email(metadata={"description": "Administrators only: the tokens of this account"})
+    all = ma.fields.Boolean(load_default=False, metadata={"description": "Also the revoked and expired ones"})
 
 
 class UnitQuery(ma.Schema):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from feedback.api import schemas
 from feedback.api.core import token_required
-from feedback.auth.services import issue_token_for
-from feedback.errors import Invalid
+from feedback.auth.models import User
+from feedback.auth.services import issue_token_for, normalise_email, revoke_token, tokens_of
+from feedback.errors import Invalid, NotFound
 from feedback.extensions import db
 from feedback.ratelimit import limited
 from feedback.procedures.services import search_procedures
@@ -32,8 +34,37 @@ procedures_bp = Blueprint("api_procedures", __name__, url_prefix="/api/v1/proced
 @auth_bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def create_token(body):
     """Exchange a staff e-mail and password for a bearer token."""
-    token, record = run(lambda: issue_token_for(body["email"], body["password"]))
-    return {"token": token, "token_type": "Bearer", "expires_at": record.expires_at}
+    token, record = run(lambda: issue_token_for(body["email"], body["password"], body["label"]))
+    return {"id": record.id, "token": token, "token_type": "Bearer", "expires_at": record.expires_at}
+
+
+@auth_bp.route("/tokens", methods=["GET"])
+@auth_bp.doc(security=[{"bearerAuth": []}])
+@token_required()
+@auth_bp.arguments(schemas.TokenQuery, location="query")
+@auth_bp.response(200, schemas.TokenList)
+@auth_bp.alt_response(401, response="UNAUTHORIZED")
+@auth_bp.alt_response(404, response="NOT_FOUND")
+@auth_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def tokens(query):
+    """The caller's valid tokens (`all=true`: every one); administrators may ask for another account's."""
+    owner = g.api_user
+    if query.get("user"):
+        owner = db.session.scalar(select(User).where(User.email == normalise_email(query["user"])))
+        if owner is None or not (g.api_user.is_admin or owner.id == g.api_user.id):
+            raise NotFound(_("No account has this e-mail."), {"user": _("Unknown account.")})
+    return {"items": tokens_of(owner, include_ended=query["all"])}
+
+
+@auth_bp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@auth_bp.doc(security=[{"bearerAuth": []}])
+@token_required()
+@auth_bp.response(200, schemas.TokenOut)
+@auth_bp.alt_response(401, response="UNAUTHORIZED")
+@auth_bp.alt_response(404, response="NOT_FOUND")
+def revoke(token_id):
+    """Revoke a token: one's own, or any as an administrator (another's: 404, as if absent)."""
+    return run(lambda: revoke_token(token_id, g.api_user))
 
 
 @units_bp.route("", methods=["GET"])

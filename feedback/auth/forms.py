@@ -23,3 +23,11 @@ class UserForm(Form):
     password = PasswordField(_l("Password"), validators=[Optional()],
                              description=_l("At least 10 characters. Leave empty to keep the current one."))
     active = BooleanField(_l("Account is active"), default=True)
+
+
+class PasswordChangeForm(Form):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password."))])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password.")),
+                                                               Length(max=200)],
+                                 description=_l("At least 10 characters. Every other session and every API token "
+                                                "of your account ends."))

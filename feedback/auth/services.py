@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from feedback.auth.models import ROLES, ApiToken, User
-from feedback.errors import Conflict, Invalid, Unauthenticated
+from feedback.errors import Conflict, Invalid, NotFound, Unauthenticated
 from feedback.extensions import db
 from feedback.timeutil import utcnow
 from feedback.units.models import Unit
@@ -71,12 +71,68 @@ def update_user(user: User, *, name: str, title: str, role: str, active: bool, u
     problem = check_password_strength(password) if password else None
     if problem:
         raise Invalid(problem, {"password": problem})
+    # Whoever loses rights or a credential must not keep them in an open session or a token.
+    ends_sessions = bool(password) or (user.active and not active) or role != user.role or \
+        (unit.id if unit is not None else None) != user.unit_id
     user.name, user.title, user.role, user.active = name, title, role, active
     user.unit = unit
     if password:
         user.set_password(password)
     if user.role == "head" and unit is not None:
         set_head(unit, user)
+    if ends_sessions:
+        end_sessions(user)
+    return user
+
+
+def end_sessions(user: User) -> int:
+    """End every session and revoke every API token of ``user`` at once; returns the tokens revoked.
+
+    Each session carries the account's session generation (``User.get_id``) and the loader
+    refuses a session whose generation is not the current one.
+    """
+    user.session_generation = (user.session_generation or 0) + 1
+    now = utcnow()
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
+                                                       ApiToken.expires_at > now)).all()
+    for token in tokens:
+        token.revoked_at = now
+    db.session.flush()
+    return len(tokens)
+
+
+def sign_out(user: User) -> None:
+    """Signing out ends the account's sessions in every browser, and its API tokens."""
+    end_sessions(user)
+
+
+def change_own_password(user: User, current: str, new: str) -> User:
+    """A member of staff changes their password, proving the current one; every other session
+    and every token ends (the caller signs the current browser in again)."""
+    errors = {}
+    if not user.check_password(current or ""):
+        errors["current_password"] = _("The current password is wrong.")
+    problem = check_password_strength(new)
+    if problem:
+        errors["new_password"] = problem
+    elif new == current:
+        errors["new_password"] = _("Choose a password different from the current one.")
+    if errors:
+        raise Invalid(_("The password was not changed."), errors)
+    user.set_password(new)
+    end_sessions(user)
+    return user
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The account of a session (``"ID:GENERATION"``, as ``User.get_id`` wrote it), if that
+    session has not been ended since."""
+    user_id, _sep, generation = (session_id or "").partition(":")
+    if not (user_id.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_generation != int(generation):
+        return None
     return user
 
 
@@ -88,26 +144,59 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def issue_token(user: User) -> tuple[str, ApiToken]:
+TOKEN_LABEL_MAX = 100
+
+
+def issue_token(user: User, label: str = "") -> tuple[str, ApiToken]:
     """A new bearer token; the plain token is returned once and never stored."""
+    label = (label or "").strip()
+    if len(label) > TOKEN_LABEL_MAX:
+        raise Invalid(_("The name of the token is too long."),
+                      {"label": _("Write at most %(n)s characters.", n=TOKEN_LABEL_MAX)})
     token = secrets.token_urlsafe(32)
     lifetime = dt.timedelta(days=current_app.config["API_TOKEN_LIFETIME_DAYS"])
-    record = ApiToken(user=user, token_hash=ApiToken.digest(token), expires_at=utcnow() + lifetime)
+    record = ApiToken(user=user, token_hash=ApiToken.digest(token), label=label, expires_at=utcnow() + lifetime)
     db.session.add(record)
     db.session.flush()
     return token, record
 
 
-def issue_token_for(email: str, password: str) -> tuple[str, ApiToken]:
+def issue_token_for(email: str, password: str, label: str = "") -> tuple[str, ApiToken]:
     """A new bearer token for the active account with this e-mail and password; Unauthenticated otherwise."""
     user = authenticate(email, password)
     if user is None:
         raise Unauthenticated(_("The e-mail or the password is wrong."))
-    return issue_token(user)
+    return issue_token(user, label)
 
 
 def user_for_token(token: str) -> User | None:
     record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(token)))
-    if record is None or record.revoked_at is not None or record.expires_at <= utcnow():
+    if record is None or not record.is_valid:
         return None
     return record.user if record.user.active else None
+
+
+def tokens_of(user: User, *, include_ended: bool = False) -> list[ApiToken]:
+    """The API tokens of ``user``, newest first: the valid ones, or all of them."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id)
+    if not include_ended:
+        query = query.where(ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow())
+    return list(db.session.scalars(query.order_by(ApiToken.id.desc())))
+
+
+def token_visible_to(token_id: int, actor: User) -> ApiToken:
+    """The token with this id if ``actor`` owns it or is an administrator; NotFound otherwise, as if
+    it did not exist, so that nobody learns which tokens others hold."""
+    record = db.session.get(ApiToken, token_id)
+    if record is None or not (actor.is_admin or record.user_id == actor.id):
+        raise NotFound(_("No token has this number."))
+    return record
+
+
+def revoke_token(token_id: int, actor: User) -> ApiToken:
+    """Revoke one token, by its owner or an administrator; revoking it again changes nothing."""
+    record = token_visible_to(token_id, actor)
+    if record.revoked_at is None:
+        record.revoked_at = utcnow()
+        db.session.flush()
+    return record

@@ -6,10 +6,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from feedback.auth.forms import LoginForm
+from feedback.auth import services
+from feedback.auth.forms import LoginForm, PasswordChangeForm
 from feedback.auth.services import authenticate
+from feedback.forms import commit_or_show_errors
 from feedback.ratelimit import limited
 from feedback.transaction import run
 
@@ -40,6 +42,39 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    user = current_user._get_current_object()
+    run(lambda: services.sign_out(user))
     logout_user()
-    flash(_("You are signed out."), "info")
+    flash(_("You are signed out, in every browser."), "info")
     return redirect(url_for("pages.home"))
+
+
+# --- the signed-in member of staff's own account -----------------------------------------------
+
+
+@bp.route("/staff/account", methods=["GET", "POST"])
+@login_required
+def account():
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        _changed, refused = commit_or_show_errors(
+            form, lambda: services.change_own_password(user, form.current_password.data, form.new_password.data))
+        if not refused:
+            login_user(user)  # this browser goes on with the new session generation
+            flash(_("Your password was changed. Your other sessions and your API tokens have ended."), "success")
+            return redirect(url_for("auth.account"))
+        status = refused
+    elif form.errors:
+        status = 422
+    return render_template("auth/account.html", form=form, tokens=services.tokens_of(user, include_ended=True)), status
+
+
+@bp.route("/staff/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    user = current_user._get_current_object()
+    run(lambda: services.revoke_token(token_id, user))  # another's token: 404, as if absent
+    flash(_("The token was revoked."), "success")
+    return redirect(url_for("auth.account"))

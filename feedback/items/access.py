@@ -31,8 +31,5 @@ def filer_item(code: str) -> Item:
 
 
 def staff_item(code: str) -> Item:
-    """The item, if the signed-in member of staff handles its unit; otherwise 403."""
-    item = services.find_item(code)
-    if not services.can_handle(current_user, item):
-        abort(403)
-    return item
+    """The item, if the signed-in member of staff handles its unit; otherwise 404, as if absent."""
+    return services.find_item_for_staff(current_user, code)

@@ -417,7 +417,7 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
     if actor is not None and action.filer_only:
         raise Forbidden(_("Only the filer can do this."))
     if actor is not None and not can_handle(actor, item):
-        raise Forbidden(_("This item belongs to another unit."))
+        raise _no_such_item()  # another unit's item: as if absent
     reason = (reason or "").strip()
     if action.needs_reason and not reason:
         raise Invalid(_("Give a reason."), {"reason": _("Give a reason.")})
@@ -579,8 +579,21 @@ def find_item(code: str) -> Item:
                        {"code": _("Not a valid tracking code (e.g. PA-26-7K4Q-9M2X).")})
     item = db.session.scalar(select(Item).where(Item.code == normal))
     if item is None:
-        raise NotFound(_("No item has this tracking code."), {"code": _("No item has this tracking code.")})
+        raise _no_such_item()
     return item
+
+
+def find_item_for_staff(user: User, code: str) -> Item:
+    """The item with ``code`` if ``user`` handles it; otherwise NotFound, exactly as for a code that
+    does not exist, so that staff of one unit cannot even learn what another unit holds."""
+    item = find_item(code)
+    if not can_handle(user, item):
+        raise _no_such_item()
+    return item
+
+
+def _no_such_item() -> NotFound:
+    return NotFound(_("No item has this tracking code."), {"code": _("No item has this tracking code.")})
 
 
 def filer_may_see(item: Item, key: str = "", phone: str = "") -> bool:

@@ -61,7 +61,7 @@ def test_good_credentials_give_a_bearer_token(client, staff):
     assert response.status_code == 201
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) == {"token", "token_type", "expires_at"}
+    assert set(body) == {"id", "token", "token_type", "expires_at"}
     assert body["token_type"] == "Bearer"
     assert isinstance(body["token"], str) and len(body["token"]) >= 32
     expires_at = dt.datetime.fromisoformat(body["expires_at"])

@@ -302,10 +302,14 @@ def test_transitions_need_a_token(app, client, staff):
     assert_error(client.post(f"{URL}/{code}/transitions", json={"action": "start"}), 401, "unauthorized")
 
 
-def test_a_transition_on_another_units_item_is_forbidden(app, client, staff):
+def test_a_transition_on_another_units_item_is_not_found_as_if_absent(app, client, staff):
     code = file_now(app, unit="P.XA")[0]
-    assert_error(client.post(f"{URL}/{code}/transitions", json={"action": "note", "reason": "xem"},
-                             headers=bearer(client, "officer@example.vn")), 403, "forbidden")
+    fields = assert_error(client.post(f"{URL}/{code}/transitions", json={"action": "note", "reason": "xem"},
+                                      headers=bearer(client, "officer@example.vn")), 404, "not_found")
+    unknown = assert_error(client.post(f"{URL}/{codes.new_code('complaint', 2026)}/transitions",
+                                       json={"action": "note", "reason": "xem"},
+                                       headers=bearer(client, "officer@example.vn")), 404, "not_found")
+    assert fields == unknown
     with app.app_context():
         assert [e.action for e in item_by_code(code).events] == ["filed"]
 

@@ -314,7 +314,7 @@ def test_staff_act_on_an_item_through_the_page(app, officer):
 # --- the limits of a unit ---------------------------------------------------------------------
 
 
-def test_an_officer_cannot_see_or_act_on_items_of_another_unit(app, officer):
+def test_an_officer_cannot_see_or_act_on_items_of_another_unit_they_are_absent(app, officer):
     from feedback.items.models import Attachment
 
     from .conftest import PDF
@@ -325,11 +325,11 @@ def test_an_officer_cannot_see_or_act_on_items_of_another_unit(app, officer):
     with app.app_context():
         attachment_id = db.session.scalar(select(Attachment.id))
     for code in (commune, queue):
-        assert officer.get(f"/staff/items/{code}").status_code == 403
-        assert officer.post(f"/staff/items/{code}/actions", data={"action": "note", "reason": "xem"}).status_code == 403
+        assert officer.get(f"/staff/items/{code}").status_code == 404
+        assert officer.post(f"/staff/items/{code}/actions", data={"action": "note", "reason": "xem"}).status_code == 404
         assert officer.post(f"/staff/items/{code}/actions",
-                            data={"action": "assign", "unit": "P.STP"}).status_code == 403
-    assert officer.get(f"/staff/items/{commune}/attachments/{attachment_id}").status_code == 403
+                            data={"action": "assign", "unit": "P.STP"}).status_code == 404
+    assert officer.get(f"/staff/items/{commune}/attachments/{attachment_id}").status_code == 404
     listed = codes_on(officer.get("/staff/items").get_data(as_text=True))
     assert listed == [mine]
     assert codes_on(officer.get("/staff/items", query_string={"unit": "P.XA"}).get_data(as_text=True)) == []

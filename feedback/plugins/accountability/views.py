@@ -153,9 +153,9 @@ def _pdf(letter: ApologyLetter):
 def staff_letter(letter_id: int):
     from feedback.items.services import can_handle
 
-    letter = db.session.get(ApologyLetter, letter_id) or abort(404)
-    if not can_handle(current_user, letter.item):
-        abort(403)
+    letter = db.session.get(ApologyLetter, letter_id)
+    if letter is None or not can_handle(current_user, letter.item):
+        abort(404)  # another unit's letter: as if absent
     return _pdf(letter)
 
 

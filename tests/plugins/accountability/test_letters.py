@@ -111,7 +111,8 @@ def test_staff_of_the_unit_and_above_download_the_letter(client, letter):
 
 def test_another_units_officer_cannot_download_the_letter(client, letter):
     login(client, "canbo.xa@example.vn")
-    assert client.get(f"/staff/letters/{letter['id']}.pdf").status_code == 403
+    # Another unit's letter is absent, as one that does not exist.
+    assert client.get(f"/staff/letters/{letter['id']}.pdf").status_code == 404
     assert client.get(f"/staff/letters/{letter['id'] + 1000}.pdf").status_code == 404
 
 

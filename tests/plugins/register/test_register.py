@@ -176,11 +176,11 @@ def test_staff_review_edits_the_public_version_and_keeps_the_original(client, pe
     assert "Gửi ông Tư ở xóm Bến." in staff_page
 
 
-def test_staff_of_another_unit_cannot_review(client, people):
+def test_staff_of_another_unit_cannot_review_the_item_is_absent(client, people):
     filed = file(client, title="Phản ánh về thủ tục", publish=True)
     login(client, "xa@example.vn")
-    assert client.get(f"/staff/register/{filed['code']}").status_code == 403
-    assert client.post(f"/staff/register/{filed['code']}", data={"title": "x"}).status_code == 403
+    assert client.get(f"/staff/register/{filed['code']}").status_code == 404
+    assert client.post(f"/staff/register/{filed['code']}", data={"title": "x"}).status_code == 404
     client.post("/logout")
     assert client.get(f"/staff/register/{filed['code']}").status_code == 302  # to the sign-in page
 
