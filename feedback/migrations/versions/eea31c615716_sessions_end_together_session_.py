@@ -1,7 +1,7 @@
 """Sessions end together: the session generation of users, and names of API tokens
 
 Revision ID: eea31c615716
-Revises: 51a05a9cf374
+Revises: 88e91e137154
 Create Date: 2026-11-30 07:34:50.295378
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'eea31c615716'
-down_revision = '51a05a9cf374'
+down_revision = '88e91e137154'
 branch_labels = None
 depends_on = None
 
