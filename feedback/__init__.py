@@ -22,6 +22,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     configure_jobs(app)
     configure_templates(app)
     configure_errors(app)
+    configure_deployment(app)
     return app
 
 
@@ -154,3 +155,16 @@ def configure_errors(app: Flask) -> None:
     from feedback import errorpages
 
     errorpages.init_app(app)
+
+
+def configure_deployment(app: Flask) -> None:
+    """Behind reverse proxies, and with static files under fingerprinted names."""
+    from feedback import assets
+
+    proxies = int(app.config["PROXY_COUNT"] or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
+                                x_prefix=proxies)
+    assets.init_app(app)

@@ -1,5 +1,8 @@
 """The core's default settings; each can be overridden by a FEEDBACK_* environment variable or create_app(config)."""
 
+import json
+import os
+
 # Every setting the core reads, with its default. Each plugin brings its own (the hook
 # feedback_default_settings). The README lists them all; a test checks that it agrees.
 DEFAULTS = {
@@ -8,8 +11,20 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "SECRET_KEY": None,
     "REDIS_URL": None,
+    # The web server (gunicorn, feedback/gunicorn_conf.py): worker processes (None: two per
+    # core), threads in each, and seconds a worker may stay silent before it is replaced.
+    "WEB_WORKERS": None,
+    "WEB_THREADS": 4,
+    "WEB_TIMEOUT": 60,
+    # How many reverse proxies (nginx...) stand in front of the app: their X-Forwarded-* headers
+    # are trusted for the visitor's address, scheme and host. 0: none, headers ignored.
+    "PROXY_COUNT": 0,
+    # Uploaded files and generated PDFs: None keeps their bytes in the database; a folder
+    # (shared by every machine) keeps them as files, the database keeping a reference.
+    "STORAGE_FOLDER": None,
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # None: Redis at REDIS_URL when it is set (shared by every process), else each process's memory.
+    "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute",
     "DISABLED_PLUGINS": [],
@@ -50,3 +65,15 @@ API_SETTINGS = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
 }
+
+
+def from_environment(name: str):
+    """A setting as create_app reads it (FEEDBACK_<name>, parsed as JSON when it can be), for a
+    process that builds no app: gunicorn's configuration."""
+    raw = os.environ.get(f"FEEDBACK_{name}")
+    if raw is None:
+        return DEFAULTS[name]
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw

@@ -22,6 +22,14 @@ def limited(setting: str, methods: list[str] | None = None, exempt_when=None):
 
 def init_app(app: Flask) -> Limiter:
     """One limiter per app (a module-level one would share its switch and storage across apps)."""
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        # Shared by every process and machine when there is Redis; else counted per process.
+        app.config["RATELIMIT_STORAGE_URI"] = app.config.get("REDIS_URL") or "memory://"
+    # Redis down must not stop a citizen: count in this process's memory until it is back.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "unix://")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 2, "socket_timeout": 2})
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
     app.extensions["feedback.limiter"] = limiter
     for endpoint, view in list(app.view_functions.items()):

@@ -25,6 +25,10 @@ setup_python() {
   # shellcheck disable=SC1091
   . .venv/bin/activate
   local stamp=".venv/.installed${extras:+-$extras}"
+  # An environment installed with the test extra holds the plain install too.
+  if [ -z "$extras" ] && [ -f .venv/.installed-test ] && [ ! pyproject.toml -nt .venv/.installed-test ]; then
+    stamp=.venv/.installed-test
+  fi
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     python -m pip install --quiet --upgrade pip
     python -m pip install --quiet -e ".${extras:+[$extras]}"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
+from feedback.storage import StoredBytes
 from feedback.timeutil import UTCDateTime, utcnow
 
 
@@ -94,7 +95,7 @@ class ApologyLetter(db.Model):
     signer_name: Mapped[str] = mapped_column(String(255), default="")
     signer_title: Mapped[str] = mapped_column(String(255), default="")
     # Made by a job after the tick that numbered the letter committed; None until then.
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdf: Mapped[bytes | None] = mapped_column(StoredBytes, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     item = relationship("Item")

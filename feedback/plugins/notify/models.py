@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
+from feedback.storage import StoredBytes
 from feedback.timeutil import UTCDateTime, utcnow
 
 STATUSES = ("pending", "sending", "sent", "failed")
@@ -27,7 +28,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(255), default="")
     body: Mapped[str] = mapped_column(Text)
     attachment_name: Mapped[str] = mapped_column(String(255), default="")
-    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    attachment: Mapped[bytes | None] = mapped_column(StoredBytes, deferred=True)
     # What the message is about ("item" and its id, "survey"...), a label and a staff page to show.
     owner_type: Mapped[str | None] = mapped_column(String(32))
     owner_id: Mapped[int | None] = mapped_column(Integer)
