@@ -12,6 +12,7 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import urllib.parse
 from dataclasses import dataclass
@@ -99,19 +100,33 @@ def check_fonts() -> Finding:
     return Finding(OK, topic, _("Liberation Serif is installed."))
 
 
+PDF_PROBE = ("import sys\n"
+             "from weasyprint import HTML\n"
+             "pdf = HTML(string='<p style=\"font-family: Liberation Serif\">Th\u1ee7 tr\u01b0\u1edfng</p>').write_pdf()\n"
+             "sys.stdout.write(pdf[:5].decode('ascii', 'replace'))\n")
+
+
 def check_weasyprint() -> Finding:
     topic = _("PDF documents")
+    # In a child process: without fonts or libraries, WeasyPrint may crash the process.
     try:
-        from weasyprint import HTML
-
-        pdf = HTML(string='<p style="font-family: Liberation Serif">Thủ trưởng đơn vị</p>').write_pdf()
-    except Exception as error:  # a missing library shows as OSError, others as what they are
-        return Finding(PROBLEM, topic, _("WeasyPrint cannot make a PDF (%(reason)s). Install the Debian packages "
-                                         "libpango-1.0-0, libpangoft2-1.0-0 and libharfbuzz-subset0.",
-                                         reason=reason(error)))
-    if not pdf.startswith(b"%PDF-"):
+        result = subprocess.run([sys.executable, "-c", PDF_PROBE], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as error:
+        return _pdf_problem(reason(error))
+    if result.returncode < 0:
+        return _pdf_problem(_("it crashed with signal %(signal)s", signal=-result.returncode))
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        return _pdf_problem(lines[-1] if lines else str(result.returncode))
+    if result.stdout != "%PDF-":
         return Finding(PROBLEM, topic, _("WeasyPrint made something that is not a PDF."))
     return Finding(OK, topic, _("WeasyPrint makes PDFs."))
+
+
+def _pdf_problem(why: str) -> Finding:
+    return Finding(PROBLEM, _("PDF documents"), _("WeasyPrint cannot make a PDF (%(reason)s). Install the Debian "
+                                                  "packages libpango-1.0-0, libpangoft2-1.0-0 and libharfbuzz-subset0, "
+                                                  "and fonts-liberation2.", reason=why))
 
 
 def translation_folders(config) -> list[Path]:
