@@ -23,7 +23,6 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 PACKAGE = Path(__file__).parent
 OK, PROBLEM, NOTE = "ok", "problem", "note"
@@ -372,7 +371,7 @@ def doctor_command(lang):
             click.echo(f"[{labels[finding.status]:^{width}}] {finding.topic}: {finding.message}")
         problems = sum(finding.status == PROBLEM for finding in findings)
         if problems:
-            click.echo(ngettext("%(num)s problem to fix.", "%(num)s problems to fix.", problems))
+            click.echo(_("1 problem to fix.") if problems == 1 else _("%(count)s problems to fix.", count=problems))
         else:
             click.echo(_("Nothing to fix."))
     if problems:
