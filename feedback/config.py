@@ -72,7 +72,7 @@ def from_environment(name: str):
     process that builds no app: gunicorn's configuration."""
     raw = os.environ.get(f"FEEDBACK_{name}")
     if raw is None:
-        return DEFAULTS[name]
+        return DEFAULTS.get(name)
     try:
         return json.loads(raw)
     except ValueError:

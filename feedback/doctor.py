@@ -329,15 +329,21 @@ def examine(app: Flask | None, config, failure: BaseException | None) -> list[Fi
     if app is not None:
         findings += database_findings(app)
     findings += redis_findings(config)
-    findings += [check_smtp(config), check_sms_gateway(config), check_storage_folder(config), check_fonts(),
-                 check_weasyprint(), check_translations(config)]
+    # The notification plugin's settings, unless it is switched off (then it has none).
+    if "MAIL_SERVER" in config:
+        findings.append(check_smtp(config))
+    if "SMS_GATEWAY_URL" in config:
+        findings.append(check_sms_gateway(config))
+    findings += [check_storage_folder(config), check_fonts(), check_weasyprint(), check_translations(config)]
     return findings
 
 
 def _settings_without_app() -> dict:
+    """The core's defaults and every FEEDBACK_* variable (plugins' settings included)."""
     from feedback.config import DEFAULTS, from_environment
 
-    return {name: from_environment(name) for name in DEFAULTS}
+    names = set(DEFAULTS) | {key[len("FEEDBACK_"):] for key in os.environ if key.startswith("FEEDBACK_")}
+    return {name: from_environment(name) for name in names}
 
 
 def _translator_app(config) -> Flask:
