@@ -143,7 +143,7 @@ def check_translations(config) -> Finding:
             compiled = folder / language / "LC_MESSAGES" / "messages.mo"
             source = compiled.with_suffix(".po")
             if compiled.is_file():
-                if source.is_file() and source.stat().st_mtime > compiled.stat().st_mtime:
+                if source.is_file() and not _compiled_from(source, compiled):
                     stale.append(language)
                 break
         else:
@@ -153,9 +153,25 @@ def check_translations(config) -> Finding:
                                          "Reinstall the package, or run pybabel compile -d feedback/translations in "
                                          "a checkout.", languages=", ".join(missing)))
     if stale:
-        return Finding(PROBLEM, topic, _("The compiled catalogues of %(languages)s are older than their sources: run "
-                                         "pybabel compile -d feedback/translations.", languages=", ".join(stale)))
+        return Finding(PROBLEM, topic, _("The compiled catalogues of %(languages)s lack translations that their "
+                                         "sources have: run pybabel compile -d feedback/translations.",
+                                         languages=", ".join(stale)))
     return Finding(OK, topic, _("compiled."))
+
+
+def _compiled_from(source: Path, compiled: Path) -> bool:
+    """Whether every translated message of the .po is in the .mo (dates say nothing once installed)."""
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    def ids(catalogue, translated_only):
+        return {message.id if isinstance(message.id, str) else message.id[0] for message in catalogue
+                if message.id and (message.string and not message.fuzzy or not translated_only)}
+
+    with source.open("rb") as file:
+        wanted = ids(read_po(file), translated_only=True)
+    with compiled.open("rb") as file:
+        return wanted <= ids(read_mo(file), translated_only=False)
 
 
 def check_storage_folder(config) -> Finding:

@@ -5,6 +5,7 @@ what is wrong in plain words, in Vietnamese or English, and exits non-zero."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from redis import Redis
 from rq import Worker
@@ -125,6 +128,8 @@ BROKEN = {
     # Without any font, WeasyPrint crashes: the PDF check says so too.
     "fonts": ({}, {"FONTCONFIG_FILE": "{fontconfig}"}, "Fonts", "Liberation Serif is not installed"),
     "translations": ({"FEEDBACK_BABEL_TRANSLATION_DIRECTORIES": "{folder}"}, {}, "Translations", "not compiled"),
+    "stale translations": ({"FEEDBACK_BABEL_TRANSLATION_DIRECTORIES": "{stale}"}, {}, "Translations",
+                           "lack translations that their sources have"),
     "pango": ({}, {"LD_LIBRARY_PATH": "{fakelib}"}, "PDF documents", "WeasyPrint cannot make a PDF"),
     "app cannot start": ({"FEEDBACK_DISABLED_PLUGINS": '["core.units"]'}, {}, "Application", "cannot start"),
 }
@@ -139,8 +144,13 @@ def test_each_broken_part_is_named(case, components, database_urls, tmp_path):
         (fakelib / name).write_bytes(b"not a shared object")
     (tmp_path / "fonts.conf").write_text('<?xml version="1.0"?>\n<fontconfig></fontconfig>\n')
     (tmp_path / "a-file").write_text("")
+    stale = tmp_path / "stale" / "vi" / "LC_MESSAGES"  # the sources of today, compiled from an empty catalogue
+    stale.mkdir(parents=True)
+    shutil.copy(ROOT / "feedback/translations/vi/LC_MESSAGES/messages.po", stale / "messages.po")
+    with (stale / "messages.mo").open("wb") as file:
+        write_mo(file, Catalog(locale="vi"))
     values = {"closed": free_port(), "file": tmp_path / "a-file", "fontconfig": tmp_path / "fonts.conf",
-              "folder": tmp_path, "fakelib": fakelib}
+              "folder": tmp_path, "fakelib": fakelib, "stale": tmp_path / "stale"}
     fill = lambda mapping: {key: value.format(**values) for key, value in mapping.items()}  # noqa: E731
     database = next(iter(database_urls.values()))
     code, findings, output = doctor({**healthy(components, database), **fill(settings)}, extra_env=fill(extra_env))
