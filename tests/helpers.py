@@ -7,17 +7,23 @@ imports only the standard library at load time, so the benchmarks can use it wit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
+import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -382,3 +388,161 @@ class Clock:
     def set(self, when: dt.datetime) -> dt.datetime:
         self.now = when.astimezone(UTC)
         return self.now
+
+
+# --- real components: Redis, an SMTP handler, an SMS gateway, process trees ---------------------
+
+
+class RedisServer:
+    def __init__(self, folder: Path):
+        self.folder, self.port, self.process = folder, free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        log = self.folder / "redis.log"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder), "--logfile", str(log)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_redis(self.port, log=log, process=self.process)
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+            self.process = None
+
+
+class SmtpHandler:
+    """Keeps every message; delivers each Message-ID once; can refuse for a while."""
+
+    def __init__(self):
+        self.received: list = []
+        self.delivered: Counter = Counter()
+        self.refuse = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+
+        with self.lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                return "451 4.3.0 Try again later"
+            message = message_from_bytes(envelope.content)
+            key = message["Message-ID"]
+            self.received.append(message)
+            if self.delivered[key] == 0:
+                self.delivered[key] = 1
+        return "250 OK"
+
+
+class Gateway:
+    """An SMS gateway that honours Idempotency-Key; it can fail or stall on demand."""
+
+    def __init__(self):
+        self.requests: Counter = Counter()
+        self.delivered: Counter = Counter()
+        self.texts: dict = {}
+        self.fail = 0
+        self.stall_first = 0.0
+        self.lock = threading.Lock()
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the name http.server calls
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                key = self.headers["Idempotency-Key"]
+                with gateway.lock:
+                    gateway.requests[key] += 1
+                    failing = gateway.fail > 0
+                    if failing:
+                        gateway.fail -= 1
+                    else:
+                        # Delivered on receipt: a client that dies now never hears of it.
+                        gateway.delivered[key] = 1
+                        gateway.texts[key] = (body["to"], body["text"])
+                    stall, gateway.stall_first = gateway.stall_first, 0.0
+                if failing:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                time.sleep(stall)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"status": "accepted"}')
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/send"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+# --- files of each kind ------------------------------------------------------------------------
+
+PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
+       b"endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x00\x01\x01\x01\x00\x18\xdd\x8d\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+# --- processes started as an operator would --------------------------------------------------------
+
+
+def fetch(url: str, headers: dict | None = None, data: bytes | None = None, method: str | None = None,
+          timeout: float = 60):
+    """(status, headers, body) of one request over the network; HTTP errors are answers too."""
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+@contextlib.contextmanager
+def running(command: list[str], log: Path, *, name: str, cwd: Path = ROOT, env: dict | None = None,
+            url: str | None = None, timeout: float = READY_TIMEOUT):
+    """Run ``command`` in a process group of its own, its output in ``log``, until the block ends
+    (SIGTERM to the group, SIGKILL if it lingers); with ``url``, wait until it answers first."""
+    with Path(log).open("w") as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            if url:
+                wait_for_http(url, name=name, log=log, process=process, timeout=timeout)
+            yield process
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait(timeout=30)

@@ -14,12 +14,8 @@ from feedback.extensions import db as _db
 from feedback.items import services
 from feedback.items.models import Item
 from tests.helpers import FORM_BODY as BODY
-from tests.helpers import TITLE, bearer, form_data, post_form, submission_token, token_for  # noqa: F401 - used by this folder
+from tests.helpers import PDF, PNG, TITLE, bearer, form_data, post_form, submission_token, token_for  # noqa: F401 - used by this folder
 
-PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
-       b"endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x00\x01\x01\x01\x00\x18\xdd\x8d\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 def docx() -> bytes:

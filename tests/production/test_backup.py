@@ -16,8 +16,7 @@ from sqlalchemy.engine import make_url
 from feedback import create_app
 from feedback.extensions import db
 from feedback.items.models import Attachment, Item, ItemEvent
-from tests.conftest import ThrowawayPostgres, _pg_bin, base_config
-from tests.items.conftest import PDF, post_form
+from tests.helpers import PDF, ThrowawayPostgres, base_config, pg_bin, post_form
 
 pytestmark = pytest.mark.slow
 
@@ -80,14 +79,14 @@ def test_a_dump_restored_into_a_fresh_cluster_has_every_item(source, tmp_path):
     codes = file_items(source, 40)
     assert len(codes) == 41
     dump = tmp_path / "feedback.dump"
-    subprocess.run([_pg_bin("pg_dump"), "--format=custom", "--no-owner", f"--file={dump}", libpq(source)],
+    subprocess.run([pg_bin("pg_dump"), "--format=custom", "--no-owner", f"--file={dump}", libpq(source)],
                    check=True, capture_output=True, timeout=300)
     assert dump.stat().st_size > 0
 
     fresh = ThrowawayPostgres()
     restored = fresh.start()  # an empty database in a new cluster on another free port
     try:
-        subprocess.run([_pg_bin("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={libpq(restored)}",
+        subprocess.run([pg_bin("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={libpq(restored)}",
                         str(dump)], check=True, capture_output=True, timeout=300)
         app = create_app(base_config(restored))
         client = app.test_client()

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugins.notify.conftest import RedisServer
-
-from .conftest import ROOT, fetch, free_port, running
+from tests.helpers import ROOT, RedisServer, fetch, free_port, running
 
 DEPLOY = ROOT / "deploy"
 TOKEN_REQUEST = {"data": json.dumps({"email": "nobody@example.vn", "password": "wrong"}).encode(),
@@ -64,7 +62,7 @@ http {{
 
 
 @pytest.fixture
-def behind_nginx(database_url, app, staff, tmp_path):
+def behind_nginx(database_url, real_commits, tmp_path):
     """gunicorn (the package's configuration, FEEDBACK_PROXY_COUNT=1) behind the sample nginx."""
     app_port, nginx_port = free_port(), free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("FEEDBACK_")}
@@ -76,8 +74,8 @@ def behind_nginx(database_url, app, staff, tmp_path):
     nginx = [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(nginx_config(tmp_path, nginx_port, app_port)),
              "-p", str(tmp_path)]
     app_log = tmp_path / "gunicorn.log"
-    with running(gunicorn, app_log, env=env, url=f"http://127.0.0.1:{app_port}/"), \
-            running(nginx, tmp_path / "nginx.out", url=f"http://127.0.0.1:{nginx_port}/"):
+    with running(gunicorn, app_log, name="gunicorn", env=env, url=f"http://127.0.0.1:{app_port}/"), \
+            running(nginx, tmp_path / "nginx.out", name="nginx", url=f"http://127.0.0.1:{nginx_port}/"):
         yield {"nginx": f"http://127.0.0.1:{nginx_port}", "app": f"http://127.0.0.1:{app_port}", "app_log": app_log}
 
 

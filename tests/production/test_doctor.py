@@ -9,10 +9,8 @@ import shutil
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -22,10 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from feedback import create_app
-from tests.conftest import base_config
-from tests.plugins.notify.conftest import Gateway, RedisServer, SmtpHandler
-
-from .conftest import ROOT, free_port, wait_for
+from tests.helpers import ROOT, Gateway, RedisServer, SmtpHandler, base_config, free_port, start_smtp_server, wait_until
 
 pytestmark = pytest.mark.slow
 SECRET = "a-long-enough-secret-key-for-the-doctor-0123456789"
@@ -37,8 +32,7 @@ def components(tmp_path_factory, database_urls):
     folder = tmp_path_factory.mktemp("doctor")
     redis = RedisServer(folder)
     redis.start()
-    smtp = Controller(SmtpHandler(), hostname="127.0.0.1", port=free_port())
-    smtp.start()
+    smtp = start_smtp_server(SmtpHandler())
     gateway = Gateway()
     gateway.thread.start()
     database = next(iter(database_urls.values()))
@@ -49,7 +43,8 @@ def components(tmp_path_factory, database_urls):
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         connection = Redis.from_url(redis.url)
-        wait_for(lambda: Worker.all(connection=connection), 120, "the RQ worker to register")
+        wait_until(lambda: Worker.all(connection=connection), what="the RQ worker to register",
+                   log=folder / "worker.log")
         yield {"redis": redis, "smtp_port": smtp.port, "gateway": gateway.url, "folder": folder}
     finally:
         worker.terminate()
@@ -94,7 +89,7 @@ def problems(findings) -> dict[str, str]:
     return {topic: message for topic, (label, message) in findings.items() if label == "PROBLEM"}
 
 
-def test_a_healthy_installation_has_nothing_to_fix(components, database_url):
+def test_a_healthy_installation_has_nothing_to_fix(components, database_url, real_commits):
     code, findings, output = doctor(healthy(components, database_url))
     assert code == 0, output
     assert {label for label, _message in findings.values()} == {"ok"}, output
@@ -105,7 +100,7 @@ def test_a_healthy_installation_has_nothing_to_fix(components, database_url):
     assert output.rstrip().endswith("Nothing to fix.")
 
 
-def test_the_report_speaks_vietnamese_by_default(components, database_url):
+def test_the_report_speaks_vietnamese_by_default(components, database_url, real_commits):
     settings = {**healthy(components, database_url), "FEEDBACK_SECRET_KEY": "short"}
     code, findings, output = doctor(settings, lang="vi")
     with (ROOT / "feedback/translations/vi/LC_MESSAGES/messages.po").open("rb") as file:

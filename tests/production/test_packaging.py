@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from .conftest import ROOT, fetch, free_port, running
+from tests.helpers import ROOT, fetch, free_port, running
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,8 @@ def test_installed_wheel_migrates_a_new_database_and_speaks_vietnamese(wheel, tm
     base = f"http://127.0.0.1:{port}"
     command = [str(python), "-m", "gunicorn", "--config", "python:feedback.gunicorn_conf", "--bind",
                f"127.0.0.1:{port}", "--workers", "1", "feedback:create_app()"]
-    with running(command, tmp_path / "gunicorn.log", cwd=work, env=env, url=base + "/"):
+    with running(command, tmp_path / "gunicorn.log", name="gunicorn of the installed wheel", cwd=work, env=env,
+                 url=base + "/"):
         status, headers, body = fetch(base + "/")
         page = body.decode()
         assert status == 200

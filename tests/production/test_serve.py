@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.plugins.notify.conftest import descendants
-
-from .conftest import ROOT, fetch, free_port, running, wait_for
+from tests.helpers import ROOT, descendants, fetch, free_port, running, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +31,8 @@ def test_serve_runs_the_demo_on_gunicorn(tmp_path: Path):
     env.update({"PORT": str(port), "FEEDBACK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'feedback.db'}",
                 "FEEDBACK_MAIL_OUTBOX_FOLDER": str(tmp_path / "mail"), "FEEDBACK_WEB_WORKERS": "2"})
     log = tmp_path / "serve.log"
-    with running([str(ROOT / "scripts/serve")], log, env=env, url=base + "/", timeout=600) as serve:
+    with running([str(ROOT / "scripts/serve")], log, name="scripts/serve", env=env, url=base + "/",
+                 timeout=600) as serve:
         output = log.read_text()
         assert "Running upgrade" in output and "Demo province" in output
         assert "Starting gunicorn" in output
@@ -62,12 +61,12 @@ def test_serve_runs_the_demo_on_gunicorn(tmp_path: Path):
                      for path in (tmp_path / "mail").glob("*.eml")]
             return [mail for mail in mails if mail["To"] == "binh@example.vn"]
 
-        for mail in wait_for(receipts, 60, "the filer's receipt"):  # the receipt, and the assignment
+        for mail in wait_until(receipts, what="the filer's receipt", timeout=120):  # the receipt, and the assignment
             assert f"{base}/t/{code}" in mail.get_body(("plain",)).get_content()
 
         # The access log keeps the path, not the query string (a search may hold a name).
         fetch(base + "/register?q=Tr%E1%BA%A7n+Th%E1%BB%8B+B%C3%ACnh")
-        wait_for(lambda: '"GET /register HTTP/1.1" 200' in log.read_text(), 30, "the access log line")
+        wait_until(lambda: '"GET /register HTTP/1.1" 200' in log.read_text(), what="the access log line", timeout=60)
         assert "q=" not in log.read_text() and "Tr%E1" not in log.read_text()
 
         # A graceful restart (systemctl reload sends HUP): new workers, no request lost.

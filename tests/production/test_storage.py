@@ -3,28 +3,26 @@ or in the database by default; rows written before the folder was set stay reada
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from feedback.extensions import db as _db
 from feedback.items.models import Attachment
 from feedback.plugins.accountability.models import ApologyLetter
 from feedback.storage import REFERENCE, FolderStorage, StorageError
-from tests.items.conftest import PDF, PNG, post_form
-from tests.plugins.accountability.conftest import clock, people  # noqa: F401 - fixtures of the letter
-from tests.plugins.accountability.test_letters import letter, text_of  # noqa: F401 - the letter fixture
+from tests.helpers import PDF, PNG, Clock, bearer, file_item, local, login, post_form
 
 
 @pytest.fixture
-def folder(tmp_path) -> Path:
-    return tmp_path / "files"
-
-
-@pytest.fixture
-def app(make_app, folder):
-    return make_app(STORAGE_FOLDER=str(folder))
+def folder(app, tmp_path) -> Path:
+    """The app's storage folder for this test (the app fixture puts its settings back afterwards)."""
+    path = tmp_path / "files"
+    app.config["STORAGE_FOLDER"] = str(path)
+    return path
 
 
 def stored_files(folder: Path) -> dict[str, bytes]:
@@ -32,68 +30,71 @@ def stored_files(folder: Path) -> dict[str, bytes]:
 
 
 def raw(table: str, column: str) -> list[bytes]:
-    """The column's values as stored, inside the current app context."""
+    """The column's values as the database holds them (inside the current app context)."""
     return [bytes(value) for value in _db.session.execute(text(f"SELECT {column} FROM {table} ORDER BY id")).scalars()
             if value is not None]
 
 
-def raw_column(app, table: str, column: str) -> list[bytes]:
-    with app.app_context():
-        return raw(table, column)
-
-
-def test_attachments_go_to_the_folder_and_the_rows_keep_references(app, client, staff, make_app, folder):
+def test_attachments_go_to_the_folder_and_the_rows_keep_references(app, client, db, staff, folder, make_app):
     response = post_form(client, files=[("đơn.pdf", PDF), ("ảnh.png", PNG)])
     assert response.status_code == 302, response.get_data(as_text=True)
 
     assert sorted(stored_files(folder).values()) == sorted([PDF, PNG])
-    references = raw_column(app, "attachments", "data")
+    references = raw("attachments", "data")
     assert all(value.startswith(REFERENCE) and len(value) < 100 for value in references)
     assert {value[len(REFERENCE):].decode() for value in references} == set(stored_files(folder))
 
     # Another process (another machine) with the same folder reads the same bytes.
     other = make_app(STORAGE_FOLDER=str(folder))
     with other.app_context():
-        assert [a.data for a in _db.session.scalars(select(Attachment).order_by(Attachment.id))] == [PDF, PNG]
-        code = _db.session.scalar(select(Attachment)).item.code
-        attachment_id = _db.session.scalar(select(Attachment.id).order_by(Attachment.id))
+        attachments = list(_db.session.scalars(select(Attachment).order_by(Attachment.id)))
+        assert [attachment.data for attachment in attachments] == [PDF, PNG]
+        code, first = attachments[0].item.code, attachments[0].id
     staff_client = other.test_client()
-    staff_client.post("/login", data={"email": "admin@example.vn", "password": "correct horse battery"})
-    download = staff_client.get(f"/staff/items/{code}/attachments/{attachment_id}")
+    login(staff_client)
+    download = staff_client.get(f"/staff/items/{code}/attachments/{first}")
     assert download.status_code == 200 and download.data == PDF
 
 
-def test_the_same_file_twice_is_stored_once(app, client, staff, folder):
+def test_the_same_file_twice_is_stored_once(client, db, staff, folder):
     assert post_form(client, files=[("đơn.pdf", PDF)]).status_code == 302
     assert post_form(client, files=[("bản sao.pdf", PDF)]).status_code == 302
     assert list(stored_files(folder).values()) == [PDF]
-    assert len(set(raw_column(app, "attachments", "data"))) == 1
+    assert len(set(raw("attachments", "data"))) == 1
 
 
-def test_the_apology_letter_lives_in_the_folder(db, letter, folder):  # noqa: F811
-    assert letter["pdf"].startswith(b"%PDF-")
-    assert "PHIẾU XIN LỖI" in text_of(letter["pdf"])
+def test_the_apology_letter_lives_in_the_folder(runner, client, db, people, folder, monkeypatch):
+    clock = Clock(monkeypatch)
+    clock.set(local(2026, 11, 2, 9))
+    file_item(client, bearer(client), received_at=local(2026, 10, 30, 10),
+              contact={"name": "Nguyễn Thị Hoa", "phone": "0912345678"})
+    clock.set(local(2026, 11, 16, 8))  # still open past its deadline: tick issues the letter
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
     (reference,) = raw("accountability_apology_letters", "pdf")
     assert reference.startswith(REFERENCE)
-    assert stored_files(folder)[reference[len(REFERENCE):].decode()] == letter["pdf"]
+    pdf = stored_files(folder)[reference[len(REFERENCE):].decode()]
+    assert pdf.startswith(b"%PDF-")
+    assert "PHIẾU XIN LỖI" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     db.session.expire_all()
-    assert db.session.get(ApologyLetter, letter["id"]).pdf == letter["pdf"]
+    assert db.session.scalar(select(ApologyLetter)).pdf == pdf
 
 
-def test_by_default_the_bytes_stay_in_the_database(make_app, staff, tmp_path):
-    app = make_app()
-    assert post_form(app.test_client(), files=[("đơn.pdf", PDF)]).status_code == 302
-    assert raw_column(app, "attachments", "data") == [PDF]
+def test_by_default_the_bytes_stay_in_the_database(app, client, db, staff):
+    assert app.config["STORAGE_FOLDER"] is None
+    assert post_form(client, files=[("đơn.pdf", PDF)]).status_code == 302
+    assert raw("attachments", "data") == [PDF]
 
 
-def test_rows_from_before_the_folder_stay_readable(make_app, staff, folder):
-    before = make_app()
-    assert post_form(before.test_client(), files=[("đơn.pdf", PDF)]).status_code == 302
-    after = make_app(STORAGE_FOLDER=str(folder))
-    assert post_form(after.test_client(), files=[("ảnh.png", PNG)]).status_code == 302
-    with after.app_context():
-        assert [a.data for a in _db.session.scalars(select(Attachment).order_by(Attachment.id))] == [PDF, PNG]
-    assert raw_column(after, "attachments", "data")[0] == PDF
+def test_rows_from_before_the_folder_stay_readable(app, client, db, staff, tmp_path):
+    assert post_form(client, files=[("đơn.pdf", PDF)]).status_code == 302
+    app.config["STORAGE_FOLDER"] = str(tmp_path / "files")
+    assert post_form(client, files=[("ảnh.png", PNG)]).status_code == 302
+    db.session.expire_all()
+    assert [a.data for a in db.session.scalars(select(Attachment).order_by(Attachment.id))] == [PDF, PNG]
+    before, after = raw("attachments", "data")
+    assert before == PDF and after.startswith(REFERENCE)
 
 
 def test_a_missing_file_is_a_clear_error(tmp_path):

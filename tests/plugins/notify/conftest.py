@@ -6,42 +6,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, NotReady, free_port, start_smtp_server, wait_for_redis, wait_until_ready
-
-
-class RedisServer:
-    def __init__(self, folder: Path):
-        self.folder, self.port, self.process = folder, free_port(), None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        log = self.folder / "redis.log"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.folder), "--logfile", str(log)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_redis(self.port, log=log, process=self.process)
-
-    def stop(self):
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
-            self.process = None
+from tests.helpers import (
+    ROOT, Gateway, NotReady, RedisServer, SmtpHandler, descendants, start_smtp_server, wait_until_ready,
+)
 
 
 @pytest.fixture
@@ -52,83 +26,12 @@ def redis_server(tmp_path):
     server.stop()
 
 
-class SmtpHandler:
-    """Keeps every message; delivers each Message-ID once; can refuse for a while."""
-
-    def __init__(self):
-        self.received: list = []
-        self.delivered: Counter = Counter()
-        self.refuse = 0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        from email import message_from_bytes
-
-        with self.lock:
-            if self.refuse > 0:
-                self.refuse -= 1
-                return "451 4.3.0 Try again later"
-            message = message_from_bytes(envelope.content)
-            key = message["Message-ID"]
-            self.received.append(message)
-            if self.delivered[key] == 0:
-                self.delivered[key] = 1
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_server():
     handler = SmtpHandler()
     controller = start_smtp_server(handler)
     yield controller, handler
     controller.stop()
-
-
-class Gateway:
-    """An SMS gateway that honours Idempotency-Key; it can fail or stall on demand."""
-
-    def __init__(self):
-        self.requests: Counter = Counter()
-        self.delivered: Counter = Counter()
-        self.texts: dict = {}
-        self.fail = 0
-        self.stall_first = 0.0
-        self.lock = threading.Lock()
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the name http.server calls
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                key = self.headers["Idempotency-Key"]
-                with gateway.lock:
-                    gateway.requests[key] += 1
-                    failing = gateway.fail > 0
-                    if failing:
-                        gateway.fail -= 1
-                    else:
-                        # Delivered on receipt: a client that dies now never hears of it.
-                        gateway.delivered[key] = 1
-                        gateway.texts[key] = (body["to"], body["text"])
-                    stall, gateway.stall_first = gateway.stall_first, 0.0
-                if failing:
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                time.sleep(stall)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b'{"status": "accepted"}')
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/send"
 
 
 @pytest.fixture
@@ -156,23 +59,6 @@ def components(redis_server, smtp_server, sms_gateway, database_url, real_commit
         "TICK_INTERVAL_SECONDS": 1,
         "JOB_TIMEOUT": 30,
     }
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid``, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
 
 
 class Workers:
