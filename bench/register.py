@@ -74,7 +74,7 @@ def seed(url: str, count: int) -> dict:
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     item_columns = ("id", "code", "kind", "topic", "channel", "status", "unit_id", "procedure_id", "title", "body",
                     "publish", "received_at", "created_at", "due_at", "deadline_days", "responded_at",
-                    "access_key_hash", "search_text", "deadline_basis")
+                    "access_key_hash", "search_text")
     entry_columns = ("item_id", "code", "kind", "topic", "status", "unit_id", "procedure_id", "field", "received_at",
                      "due_at", "deadline_days", "responded_at", "published_at", "late_days", "extended",
                      "transferred", "title", "body", "answer", "answer_unit", "head_title", "search_text")
@@ -104,7 +104,7 @@ def seed(url: str, count: int) -> dict:
             yield (
                 (item_id, code, "complaint" if number % 4 else "petition", "procedure", "web", status, unit_id,
                  procedure.id if procedure else None, title, body, publish, received, received,
-                 due, 10, responded, "0" * 64, fold(f"{code} {title}"), "{}"),
+                 due, 10, responded, "0" * 64, fold(f"{code} {title}")),
                 (item_id, code, "complaint" if number % 4 else "petition", "procedure", status, unit_id,
                  procedure.id if procedure else None, procedure.field if procedure else "", received, due, 10,
                  responded, responded, late_days, False, False, title if publish else None,
