@@ -4,6 +4,7 @@ commit, which then send them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from sqlalchemy import event, select
@@ -75,3 +76,43 @@ def test_a_tick_costs_the_same_for_three_items_or_twelve(db, people, clock, app,
     assert sorted(letter.number for letter in letters) == list(range(1, 16))
     kinds = [row.kind for row in _db.session.scalars(select(OutboxMessage))]
     assert (kinds.count("reminder"), kinds.count("escalation"), kinds.count("apology")) == (12, 15, 30)
+
+
+def test_a_letter_waits_for_its_job_and_a_lost_job_is_handed_over_again(db, people, clock, app, client, tmp_path):
+    from flask import g
+
+    from feedback.plugins.accountability import services
+    from tests.helpers import login
+
+    app.config["MAIL_OUTBOX_FOLDER"] = str(tmp_path)
+    [item_id] = file_many(clock, 1, local(2026, 10, 30, 10))
+    clock.set(local(2026, 11, 16, 8))
+    assert services.tick(local(2026, 11, 16, 8)) == "0 reminders, 1 escalations, 1 apology letters"
+    _db.session.commit()
+    # The job that makes the PDF is lost (Redis down, a worker killed): the letter is numbered, no PDF yet.
+    assert services.RENDER_LETTER_JOB in [job.path for job in g.pop("feedback_inline_jobs")]
+    letter = _db.session.scalar(select(ApologyLetter))
+    assert (letter.item_id, letter.number, letter.pdf) == (item_id, 1, None)
+    login(client, "head@example.vn")
+    response = client.get(f"/staff/letters/{letter.id}.pdf")
+    assert (response.status_code, response.headers["Retry-After"]) == (503, "60")
+    assert "Thư đang được chuẩn bị" in response.get_data(as_text=True)
+
+    # Within a job's time-out, tick leaves it to the job; after it, tick hands it over again.
+    services.tick(local(2026, 11, 16, 8, 0) + dt.timedelta(seconds=app.config["JOB_TIMEOUT"] - 1))
+    _db.session.commit()
+    assert services.RENDER_LETTER_JOB not in [job.path for job in g.pop("feedback_inline_jobs", [])]
+    services.tick(local(2026, 11, 16, 8, 0) + dt.timedelta(seconds=app.config["JOB_TIMEOUT"] + 1))
+    _db.session.commit()
+    assert jobs.run_pending() >= 1
+    _db.session.expire_all()
+    assert _db.session.get(ApologyLetter, letter.id).pdf.startswith(b"%PDF")
+    response = client.get(f"/staff/letters/{letter.id}.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    # Made once, sent once (by SMS and e-mail, the PDF attached), however often the job runs.
+    from feedback.plugins.accountability.jobs import render_letter
+
+    assert render_letter(letter.id) == "nothing to do"
+    apology = [row for row in _db.session.scalars(select(OutboxMessage)) if row.kind == "apology"]
+    assert [row.channel for row in apology] == ["sms", "email"]
+    assert apology[1].attachment == _db.session.get(ApologyLetter, letter.id).pdf
