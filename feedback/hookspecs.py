@@ -416,3 +416,40 @@ def feedback_notification_channels():
     wins (plugins registered later are asked first), so a province can replace the SMS gateway.
     ``send`` runs in a background job: it may do slow I/O, and must not commit.
     """
+
+
+# ---------------------------------------------------------------------------------------------
+# Surveys.
+# ---------------------------------------------------------------------------------------------
+
+
+@hookspec
+def feedback_question_types():
+    """Return the question types this plugin gives to survey builders.
+
+    :return: a list of :class:`feedback.surveys.types.QuestionType` objects (subclass it, or
+        ``ChoiceType``/``TextType``): each has a ``name`` (stored in ``Question.type``), a
+        ``label`` for the builder, says whether it is ``rated`` (counted in the satisfaction
+        index) and whether it ``has_options``, and knows how to show its field (``render``),
+        read an answer from a form (``parse_form``) or from JSON (``parse_json``), and what rows
+        to store (``rows``).
+
+    All implementations are called whenever the types are needed; the core gives the built-in
+    ones (scale5, scale3, single, multiple, rating10, yes_no, short_text, long_text). A type of
+    the same name from a plugin registered later replaces the earlier one. Must not touch the
+    database.
+    """
+
+
+@hookspec
+def feedback_survey_answered(response):
+    """Someone answered a survey.
+
+    :param response: the new :class:`feedback.surveys.models.Response`, flushed, with its
+        ``answers``, ``unit``, ``version`` and, when given, ``procedure``, ``item`` and
+        ``invitation``. Anonymous: it holds nothing that names the person.
+
+    Called by :func:`feedback.surveys.services.submit_response` once per response (web, kiosk,
+    invitation or API), inside its transaction, after flush. May add rows; must not commit nor do
+    slow I/O (ask ``feedback.jobs`` for that).
+    """

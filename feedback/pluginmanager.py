@@ -49,6 +49,7 @@ CORE_PLUGINS = (
     ("core.pages", "feedback.pages"),
     ("core.items", "feedback.items.plugin"),
     ("core.obligations", "feedback.obligations.plugin"),
+    ("core.surveys", "feedback.surveys.plugin"),
     ("core.cli", "feedback.cli"),
 )
 

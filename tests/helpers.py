@@ -546,3 +546,32 @@ def running(command: list[str], log: Path, *, name: str, cwd: Path = ROOT, env: 
                 except subprocess.TimeoutExpired:
                     os.killpg(process.pid, signal.SIGKILL)
                     process.wait(timeout=30)
+
+
+# --- surveys ---------------------------------------------------------------------------------------------
+
+
+def survey_questions(survey_id: int, version: str = "published") -> dict:
+    """name → question of a survey's published (or ``"draft"``) version (inside an app context)."""
+    from feedback.extensions import db
+    from feedback.surveys.models import Survey
+
+    survey = db.session.get(Survey, survey_id)
+    return {question.name: question for question in getattr(survey, version).ordered_questions()}
+
+
+def survey_answers(survey_id: int, value: int = 5, form: bool = False, **by_name) -> dict:
+    """Answers to every required question that shows unconditionally (``value`` on each), keyed
+    by question id as the API wants them, or as the web form's fields ``q<id>`` (``form=True``).
+    ``by_name`` sets other answers by question name; None leaves that question out."""
+    answers = {}
+    for name, question in survey_questions(survey_id).items():
+        if name in by_name:
+            if by_name[name] is not None:
+                answers[str(question.id)] = by_name[name]
+        elif question.required and not question.conditions:
+            answers[str(question.id)] = value
+    if form:
+        return {f"q{key}": [str(each) for each in (value if isinstance(value, list) else [value])]
+                for key, value in answers.items()}
+    return answers

@@ -1,0 +1,1 @@
+"""Satisfaction surveys: build, distribute, answer; the figures are computed by the reports plugin."""
