@@ -37,6 +37,9 @@ DEFAULTS = {
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
     "RATELIMIT_FILING": "10 per minute;200 per day",
     "RATELIMIT_LOOKUP": "60 per minute",
+    # Answers to surveys per address (public links, invitations, the API without a token); an
+    # enrolled survey kiosk is not limited by its address.
+    "RATELIMIT_SURVEY": "10 per minute;100 per day",
     "API_TOKEN_LIFETIME_DAYS": 30,
     # Werkzeug's method for password hashes; tests use a cheaper one.
     "PASSWORD_HASH_METHOD": "scrypt",

@@ -170,6 +170,27 @@ def publish(version: SurveyVersion, actor=None) -> SurveyVersion:
     return version
 
 
+def empty_draft(survey: Survey, title_vi: str, title_en: str = "", intro_vi: str = "",
+                intro_en: str = "") -> SurveyVersion:
+    """A new, empty draft version (an XLSForm import fills it)."""
+    if survey.draft is not None:
+        raise Conflict(_("The survey has a draft already: discard it or edit it."))
+    errors: dict[str, str] = {}
+    texts = _version_texts(errors, title_vi, title_en, intro_vi, intro_en)
+    if errors:
+        raise Invalid(_("Some fields are not valid."), errors)
+    draft = SurveyVersion(number=survey.latest.number + 1, created_at=utcnow(), **texts)
+    survey.versions.append(draft)
+    db.session.flush()
+    return draft
+
+
+def publish_draft(survey: Survey, actor=None) -> SurveyVersion:
+    if survey.draft is None:
+        raise Conflict(_("The survey has no draft."))
+    return publish(survey.draft, actor)
+
+
 def new_draft(survey: Survey) -> SurveyVersion:
     """The draft to edit: the existing one, or a copy of the latest version as the next number.
 

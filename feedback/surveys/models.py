@@ -409,6 +409,11 @@ class SurveyAnswer(db.Model):
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
     question = relationship("SurveyQuestion")
 
+    @property
+    def answered_at(self) -> dt.datetime:
+        """When the person answered (the response's ``submitted_at``)."""
+        return self.response.submitted_at
+
 
 def localised(vi: str, en: str) -> str:
     """The English text for English visitors when there is one; Vietnamese otherwise."""

@@ -1,4 +1,5 @@
-"""Registers the survey pages, commands and API, and gives the built-in question types."""
+"""Registers the survey pages, API and commands, gives the built-in question types, and adds the
+demo province's answers."""
 
 from __future__ import annotations
 
@@ -10,3 +11,29 @@ def feedback_question_types():
     from feedback.surveys.types import builtin_types
 
     return builtin_types()
+
+
+@hookimpl
+def feedback_register_blueprints(app):
+    from feedback.extensions import csrf
+    from feedback.surveys.api import bp as api_bp
+    from feedback.surveys.views import bp
+
+    api = app.extensions["feedback.api"]
+    csrf.exempt(api_bp)
+    api.register_blueprint(api_bp)
+    return [bp]
+
+
+@hookimpl
+def feedback_register_commands(cli, app):
+    from feedback.surveys.cli import surveys
+
+    cli.add_command(surveys)
+
+
+@hookimpl
+def feedback_demo_loaded(province, session):
+    from feedback.surveys.demo import load_demo_answers
+
+    load_demo_answers(province)

@@ -87,6 +87,21 @@ def survey_units(survey: Survey) -> list[Unit]:
             or any(parent.id == survey.unit_id for parent in unit.ancestors())]
 
 
+def unit_for_code(code: str) -> Unit | None:
+    return db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
+
+
+def free_code(wanted: str) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``... whichever no survey has yet."""
+    taken = set(db.session.scalars(select(Survey.code).where(Survey.code.like(f"{wanted}%"))))
+    if wanted not in taken:
+        return wanted
+    number = 2
+    while f"{wanted}-{number}" in taken:
+        number += 1
+    return f"{wanted}-{number}"
+
+
 def unit_for(survey: Survey, code: str, field_name: str = "unit") -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.code == (code or "").strip())) if code else None
     if unit is None or not unit.is_current:

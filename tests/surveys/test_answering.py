@@ -141,7 +141,7 @@ def test_an_expired_invitation_is_refused(app, client, sipas):
         invitation.expires_at = invitation.created_at - dt.timedelta(seconds=1)
         with pytest.raises(Invalid) as refused:
             services.submit_response(answering(sipas, unit="", code=secret, answers=survey_answers(sipas)))
-        assert "expired" in refused.value.fields["code"]
+        assert "hết hạn" in refused.value.fields["code"]
 
 
 def test_hook_feedback_survey_answered(app, sipas, register_plugin):

@@ -131,7 +131,7 @@ def test_reordering_renumbers_sections_and_questions(app, staff):
 def test_publishing_freezes_the_version_for_the_builder_and_for_the_database(app, staff):
     with app.app_context():
         survey, version, first, second = draft_with_sections()
-        with pytest.raises(Invalid, match="no question"):
+        with pytest.raises(Invalid, match="chưa có câu hỏi"):
             builder.publish(version)
         question = builder.add_question(first, builder.QuestionSpec(name="a", type="scale5", label_vi="A"))
         builder.add_question(second, builder.QuestionSpec(name="b", type="scale3", label_vi="B"))
