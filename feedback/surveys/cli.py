@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from feedback.auth.cli import _fail
+from feedback.cli import commit_or_fail
 from feedback.errors import ServiceError
-from feedback.transaction import run
 
 
 @click.group()
@@ -21,7 +20,7 @@ def _survey(code: str):
     try:
         return find_survey(code)
     except ServiceError as exc:
-        _fail(exc)
+        raise click.ClickException(str(exc.message)) from exc
 
 
 @surveys.command("template")
@@ -37,10 +36,8 @@ def template_command(code, unit, publish):
     owner = unit_for_code(unit) if unit else None
     if unit and owner is None:
         raise click.ClickException(f"No unit has the code {unit}.")
-    try:
-        survey = run(lambda: create_from_template(code=code or free_code("sipas"), unit=owner, publish_it=publish))
-    except ServiceError as exc:
-        _fail(exc)
+    survey = commit_or_fail(lambda: create_from_template(code=code or free_code("sipas"), unit=owner,
+                                                         publish_it=publish))
     state = "published" if publish else "a draft"
     click.echo(f"Survey {survey.code} made from the template ({len(survey.latest.questions)} questions), {state}.")
 
@@ -73,10 +70,7 @@ def publish_command(code):
     from feedback.surveys.builder import publish_draft
 
     survey = _survey(code)
-    try:
-        version = run(lambda: publish_draft(survey))
-    except ServiceError as exc:
-        _fail(exc)
+    version = commit_or_fail(lambda: publish_draft(survey))
     click.echo(f"Survey {survey.code}: version {version.number} published.")
 
 
@@ -94,10 +88,7 @@ def import_command(file, code, into):
 
     data = file.read()
     target = _survey(into) if into else None
-    try:
-        survey = run(lambda: import_survey(data, survey=target, code=code))
-    except ServiceError as exc:
-        _fail(exc)
+    survey = commit_or_fail(lambda: import_survey(data, survey=target, code=code))
     draft = survey.draft
     click.echo(f"Survey {survey.code}: draft version {draft.number} with {len(draft.sections)} sections and "
                f"{len(draft.questions)} questions.")
