@@ -40,6 +40,10 @@ DEFAULTS = {
     # Answers to surveys per address (public links, invitations, the API without a token); an
     # enrolled survey kiosk is not limited by its address.
     "RATELIMIT_SURVEY": "10 per minute;100 per day",
+    # The code of the survey the filer of an answered item is invited to answer; empty: none.
+    "SURVEY_INVITATION_SURVEY": "sipas",
+    # Days an invitation stays valid.
+    "SURVEY_INVITATION_DAYS": 30,
     "API_TOKEN_LIFETIME_DAYS": 30,
     # Werkzeug's method for password hashes; tests use a cheaper one.
     "PASSWORD_HASH_METHOD": "scrypt",

@@ -33,6 +33,21 @@ def feedback_register_commands(cli, app):
 
 
 @hookimpl
+def feedback_message_templates():
+    from feedback.surveys.invitations import TEMPLATES
+
+    return TEMPLATES
+
+
+@hookimpl
+def feedback_response_published(item, response):
+    """The filer is invited to say, once and anonymously, how satisfied they are."""
+    from feedback.surveys.invitations import invite_after_answer
+
+    invite_after_answer(item)
+
+
+@hookimpl
 def feedback_demo_loaded(province, session):
     from feedback.surveys.demo import load_demo_answers
 
