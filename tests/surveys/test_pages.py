@@ -68,8 +68,6 @@ def test_answering_stores_the_response_and_thanks(app, client, sipas):
 
 
 def test_answers_about_a_procedure(app, client, sipas):
-    from feedback.procedures.services import save_procedure  # noqa: F401 - the catalogue's own service
-
     with app.app_context():
         from feedback.procedures.models import Procedure
         from feedback.units.services import get_unit
