@@ -304,8 +304,7 @@ def delete_section(section: SurveySection) -> None:
     _draft(version)
     if section.questions:
         raise Conflict(_("Move or delete the questions of this section first."))
-    version.sections.remove(section)
-    db.session.delete(section)
+    version.sections.remove(section)  # delete-orphan
     _renumber(version)
     db.session.flush()
 
@@ -506,8 +505,7 @@ def delete_question(question: SurveyQuestion) -> None:
     if _depended_on(question):
         raise Conflict(_("Other questions are shown depending on this one: remove their conditions first."))
     question.section.questions.remove(question)
-    version.questions.remove(question)
-    db.session.delete(question)
+    version.questions.remove(question)  # delete-orphan: the question, its options and conditions go
     _renumber(version)
     db.session.flush()
 

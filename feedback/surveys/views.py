@@ -174,16 +174,17 @@ def invitation_lookup():
     if form.code.data:
         invitation, problem = services.invitation_state(form.code.data)
         if problem is None:
-            return redirect(url_for("surveys.invited", code=services.normalise_code(form.code.data)))
+            return redirect(url_for("surveys.invited", invitation=services.normalise_code(form.code.data)))
         form.code.errors = [problem]
         return render_template("surveys/invitation.html", form=form), 404 if invitation is None else 409
     return render_template("surveys/invitation.html", form=form)
 
 
-@bp.route("/i/<code>", methods=["GET", "POST"])
+@bp.route("/i/<invitation>", methods=["GET", "POST"])
 @limited("RATELIMIT_SURVEY", methods=["POST"])
-def invited(code: str):
+def invited(invitation: str):
     """The link an invitation carries: the survey about the unit that answered the item."""
+    code = invitation
     invitation, problem = services.invitation_state(code)
     if problem is not None:
         form = InvitationForm(meta={"csrf": False})
@@ -194,7 +195,7 @@ def invited(code: str):
     if not survey.is_active:
         abort(404)
     return _answer_page(survey, invitation.unit, None, channel="invitation", invitation=(invitation, code),
-                        action=url_for("surveys.invited", code=code))
+                        action=url_for("surveys.invited", invitation=code))
 
 
 # --- the builder (administrators) -----------------------------------------------------------
@@ -274,27 +275,37 @@ def admin_survey(survey_id: int):
                            units=services.survey_units(survey))
 
 
-@bp.route("/admin/surveys/<int:survey_id>/<any(publish, new_version, discard, archive, restore):action>",
-          methods=["POST"])
-@admin
-def admin_action(survey_id: int, action: str):
-    survey = _survey_or_404(survey_id)
-    work = {
-        "publish": (lambda: builder.publish_draft(survey, current_user),
-                    _("The new version is published; answers from now on go to it.")),
-        "new_version": (lambda: builder.new_draft(survey),
-                        _("A new draft version was made from the latest one. The published version stays as it "
-                          "is until you publish this one.")),
-        "discard": (lambda: builder.discard_draft(survey), _("The draft was discarded.")),
-        "archive": (lambda: builder.archive(survey), _("The survey is archived: no one can answer it now.")),
-        "restore": (lambda: builder.restore(survey), _("The survey is open again.")),
-    }[action]
-    _result, refused = commit_or_flash(work[0])
-    if not refused:
-        flash(work[1], "success")
-    if action == "new_version" and not refused:
-        return redirect(url_for("surveys.admin_draft", survey_id=survey.id))
-    return redirect(url_for("surveys.admin_survey", survey_id=survey.id))
+SURVEY_ACTIONS = ("publish", "new_version", "discard", "archive", "restore")
+
+
+def _survey_action(action: str):
+    """The view of a button on a survey's page (each its own route, so each is checked on its own)."""
+
+    def view(survey_id: int):
+        survey = _survey_or_404(survey_id)
+        work, success = {
+            "publish": (lambda: builder.publish_draft(survey, current_user),
+                        _("The new version is published; answers from now on go to it.")),
+            "new_version": (lambda: builder.new_draft(survey),
+                            _("A new draft version was made from the latest one. The published version stays as "
+                              "it is until you publish this one.")),
+            "discard": (lambda: builder.discard_draft(survey), _("The draft was discarded.")),
+            "archive": (lambda: builder.archive(survey), _("The survey is archived: no one can answer it now.")),
+            "restore": (lambda: builder.restore(survey), _("The survey is open again.")),
+        }[action]
+        _result, refused = commit_or_flash(work)
+        if not refused:
+            flash(success, "success")
+        if action == "new_version" and not refused:
+            return redirect(url_for("surveys.admin_draft", survey_id=survey.id))
+        return redirect(url_for("surveys.admin_survey", survey_id=survey.id))
+
+    return view
+
+
+for _action in SURVEY_ACTIONS:
+    bp.add_url_rule(f"/admin/surveys/<int:survey_id>/{_action}", endpoint=f"admin_{_action}",
+                    view_func=admin(_survey_action(_action)), methods=["POST"])
 
 
 @bp.route("/admin/surveys/<int:survey_id>/import", methods=["POST"])
@@ -400,17 +411,41 @@ def admin_section(survey_id: int, section_id: int | None = None):
     return redirect(url_for("surveys.admin_draft", survey_id=survey.id))
 
 
-@bp.route("/admin/surveys/<int:survey_id>/sections/<int:section_id>/<any(up, down, delete):action>",
-          methods=["POST"])
-@admin
-def admin_section_action(survey_id: int, section_id: int, action: str):
-    survey = _survey_or_404(survey_id)
-    section = _section_or_404(survey, section_id)
-    work = {"up": lambda: builder.move_section(section, -1), "down": lambda: builder.move_section(section, 1),
-            "delete": lambda: builder.delete_section(section)}[action]
-    commit_or_flash(work)
-    return redirect(url_for("surveys.admin_draft", survey_id=survey.id, _anchor=f"section-{section_id}"
-                            if action != "delete" else None))
+MOVES = ("up", "down", "delete")
+
+
+def _section_action(action: str):
+    def view(survey_id: int, section_id: int):
+        survey = _survey_or_404(survey_id)
+        section = _section_or_404(survey, section_id)
+        commit_or_flash({"up": lambda: builder.move_section(section, -1),
+                         "down": lambda: builder.move_section(section, 1),
+                         "delete": lambda: builder.delete_section(section)}[action])
+        return redirect(url_for("surveys.admin_draft", survey_id=survey.id,
+                                _anchor=f"section-{section_id}" if action != "delete" else None))
+
+    return view
+
+
+def _question_action(action: str):
+    def view(survey_id: int, question_id: int):
+        survey = _survey_or_404(survey_id)
+        question = _question_or_404(survey, question_id)
+        commit_or_flash({"up": lambda: builder.move_question(question, -1),
+                         "down": lambda: builder.move_question(question, 1),
+                         "delete": lambda: builder.delete_question(question)}[action])
+        return redirect(url_for("surveys.admin_draft", survey_id=survey.id,
+                                _anchor=f"question-{question_id}" if action != "delete" else None))
+
+    return view
+
+
+for _action in MOVES:
+    bp.add_url_rule(f"/admin/surveys/<int:survey_id>/sections/<int:section_id>/{_action}",
+                    endpoint=f"admin_section_{_action}", view_func=admin(_section_action(_action)), methods=["POST"])
+    bp.add_url_rule(f"/admin/surveys/<int:survey_id>/questions/<int:question_id>/{_action}",
+                    endpoint=f"admin_question_{_action}", view_func=admin(_question_action(_action)),
+                    methods=["POST"])
 
 
 def _question_page(survey, draft, form, question=None, status=200):
@@ -430,11 +465,14 @@ def admin_question(survey_id: int, question_id: int | None = None):
     if draft is None or not draft.is_draft:
         flash(_("The survey has no draft: make a new version to edit it."), "error")
         return redirect(url_for("surveys.admin_survey", survey_id=survey.id))
-    form = QuestionForm(obj=question)
+    # Not QuestionForm(obj=question): its options and conditions are lists of rows, the form's are text.
+    form = QuestionForm()
     form.section.choices = choices((str(s.id), s.title) for s in draft.sections)
     form.type.choices = choices((name, str(qtype.label)) for name, qtype in question_types().items())
     if request.method == "GET":
         if question is not None:
+            for name in ("name", "type", "required", "label_vi", "label_en", "hint_vi", "hint_en"):
+                getattr(form, name).data = getattr(question, name)
             form.section.data = str(question.section_id)
             form.options.data = format_options(question.options)
             form.conditions.data = format_conditions(question)
@@ -465,19 +503,6 @@ def admin_question(survey_id: int, question_id: int | None = None):
     return redirect(url_for("surveys.admin_draft", survey_id=survey.id, _anchor=f"question-{saved.id}"))
 
 
-@bp.route("/admin/surveys/<int:survey_id>/questions/<int:question_id>/<any(up, down, delete):action>",
-          methods=["POST"])
-@admin
-def admin_question_action(survey_id: int, question_id: int, action: str):
-    survey = _survey_or_404(survey_id)
-    question = _question_or_404(survey, question_id)
-    work = {"up": lambda: builder.move_question(question, -1), "down": lambda: builder.move_question(question, 1),
-            "delete": lambda: builder.delete_question(question)}[action]
-    commit_or_flash(work)
-    return redirect(url_for("surveys.admin_draft", survey_id=survey.id,
-                            _anchor=f"question-{question_id}" if action != "delete" else None))
-
-
 # --- staff: sharing, kiosks, downloads, free text -------------------------------------------
 
 staff = roles_required(*STAFF_ROLES)
@@ -498,9 +523,7 @@ def share(survey_id: int):
     return render_template("surveys/staff/share.html", survey=survey, units=units)
 
 
-@bp.route("/staff/surveys/<int:survey_id>/<unit>/qr.<any(svg, png):fmt>")
-@staff
-def qr_code(survey_id: int, unit: str, fmt: str):
+def _qr(survey_id: int, unit: str, fmt: str):
     survey = _survey_or_404(survey_id)
     found = _unit_or_404(survey, unit)
     procedure = _procedure_or_404(request.args.get("procedure"))
@@ -508,6 +531,18 @@ def qr_code(survey_id: int, unit: str, fmt: str):
     response = current_app.response_class(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'inline; filename="{survey.code}-{found.code}.{fmt}"'
     return response
+
+
+@bp.route("/staff/surveys/<int:survey_id>/<unit>/qr.svg")
+@staff
+def qr_svg(survey_id: int, unit: str):
+    return _qr(survey_id, unit, "svg")
+
+
+@bp.route("/staff/surveys/<int:survey_id>/<unit>/qr.png")
+@staff
+def qr_png(survey_id: int, unit: str):
+    return _qr(survey_id, unit, "png")
 
 
 @bp.route("/staff/surveys/<int:survey_id>/<unit>/poster.pdf")

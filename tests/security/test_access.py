@@ -78,6 +78,8 @@ def build_scene(app, client) -> Scene:
     from feedback.plugins.accountability.models import ApologyLetter
     from feedback.plugins.notify.models import OutboxMessage
     from feedback.procedures.services import save_procedure
+    from feedback.surveys.builder import create_from_template, new_draft
+    from feedback.surveys.services import new_invitation
     from feedback.units.services import get_unit
     from feedback.timeutil import utcnow
     from feedback.workdays import record_calendar_change
@@ -113,6 +115,9 @@ def build_scene(app, client) -> Scene:
         procedure = save_procedure(None, code="1.000001", name="Chứng thực bản sao", field="Chứng thực",
                                    unit=get_unit("P.STP"), processing_days=1, fee=None, online_level=None,
                                    postal_return=False)
+        survey = create_from_template(publish_it=True)
+        draft = new_draft(survey)
+        _invitation, invitation_code = new_invitation(survey, item, days=30)
         db.session.commit()
         ids = {
             "code": code,
@@ -129,6 +134,9 @@ def build_scene(app, client) -> Scene:
             "procedure_code": procedure.code,
             "filename": "feedback.css",
             "fmt": "csv",
+            "survey": survey.code, "ref": survey.code, "unit": "P.STP", "procedure": procedure.code,
+            "survey_id": survey.id, "number": 1, "section_id": draft.sections[0].id,
+            "question_id": draft.sections[0].questions[0].id, "invitation": invitation_code,
         }
         assert None not in ids.values(), ids
     return Scene(code=code, access_key=access_key, ids=ids, cookies=cookies, tokens=tokens)
@@ -181,7 +189,8 @@ def test_the_matrix(app, client, people, savepoint, role):
     for row in MATRIX:
         with savepoint():
             response = play(app, scene, row, role)
-            text = response.get_data(as_text=True)  # a streamed download runs to its end here
+            # A streamed download runs to its end here; images, PDFs and workbooks are read as text too.
+            text = response.get_data().decode("utf-8", "replace")
             response.close()
         got = outcome_of(response)
         if got != row.expect[role]:

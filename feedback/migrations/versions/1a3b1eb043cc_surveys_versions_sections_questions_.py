@@ -1,7 +1,7 @@
 """surveys: versions, sections, questions, options, conditions, responses, answers, invitations
 
 Revision ID: 1a3b1eb043cc
-Revises: 88e91e137154
+Revises: eea31c615716
 Create Date: 2026-11-30 07:12:48.187493
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1a3b1eb043cc'
-down_revision = '88e91e137154'
+down_revision = 'eea31c615716'
 branch_labels = None
 depends_on = None
 
