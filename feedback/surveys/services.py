@@ -122,7 +122,8 @@ def procedure_for(code: str) -> Procedure | None:
 
 
 def sender_hash(kind: str, value: str) -> str:
-    """HMAC-SHA256 of the sender (``kind`` "address" or "account"), keyed with the secret key."""
+    """HMAC-SHA256 of the sender, keyed with the secret key: ``value`` is a network address, or
+    ``account:<id>`` for the API with a token; ``kind`` keeps these hashes apart from any other."""
     key = current_app.config["SECRET_KEY"].encode()
     return hmac.new(key, f"survey-sender:{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
