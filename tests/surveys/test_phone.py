@@ -5,7 +5,6 @@ one tap per required question, and the answers are stored."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
@@ -13,28 +12,22 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db as _db
 from feedback.surveys.models import SurveyResponse
-from tests.helpers import ROOT, free_port, survey_questions, wait_for_http
+from tests.helpers import free_port, running, survey_questions
 
 CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
 def server(database_url, app, real_commits, tmp_path):
+    """gunicorn on a free loopback port (other processes: the test's commits are real)."""
     port = free_port()
     env = {**os.environ, "FEEDBACK_SQLALCHEMY_DATABASE_URI": database_url, "FEEDBACK_SECRET_KEY": "phone-test",
            "FEEDBACK_RATELIMIT_ENABLED": "false", "FEEDBACK_LOAD_ENTRY_POINT_PLUGINS": "false"}
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2",
-                                    "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_http(base + "/api/v1/units", name="gunicorn", log=log_path, process=process)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2", "--worker-class", "gthread",
+               "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    with running(command, tmp_path / "gunicorn.log", name="gunicorn", env=env, url=base + "/api/v1/units"):
+        yield base
 
 
 @pytest.fixture
