@@ -59,6 +59,7 @@ BUILTIN_PLUGINS: tuple[Builtin, ...] = (
     Builtin("accountability", "feedback.plugins.accountability.plugin", "feedback.plugins.accountability.models"),
     Builtin("notify", "feedback.plugins.notify.plugin", "feedback.plugins.notify.models"),
     Builtin("register", "feedback.plugins.register.plugin", "feedback.plugins.register.models"),
+    Builtin("dialogues", "feedback.plugins.dialogues.plugin", "feedback.plugins.dialogues.models"),
 )
 
 

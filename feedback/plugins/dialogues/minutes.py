@@ -1,0 +1,118 @@
+"""The minutes (biên bản) of a session as a state document: what they show, frozen as a plain dict
+when they go to the chair, and their PDF made from that dict by the core's documents module.
+
+Only public text goes in: questions and answers with personal data masked, private persons named
+only with their consent. Every text is escaped by the template, so HTML, ``file:`` and web links
+inside it are printed as text and never fetched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from feedback import documents
+from feedback.extensions import db
+from feedback.timeutil import LOCAL_TZ
+
+
+def place_name(unit) -> str:
+    """The locality written before the date: the province of the unit ("Quảng Ninh")."""
+    root = unit
+    for ancestor in unit.ancestors():
+        root = ancestor
+    name = root.name
+    for marker in ("tỉnh ", "thành phố ", "Tỉnh ", "Thành phố "):
+        if marker in name:
+            return name.split(marker, 1)[1].strip()
+    return name
+
+
+def abbreviation(unit) -> str:
+    """The unit's part of a document's symbol: the last part of its code ("SNNMT" of QN.SNNMT)."""
+    return unit.code.rsplit(".", 1)[-1].upper()
+
+
+def minutes_number(session) -> str:
+    """``07/BB-STP``: numbered per unit and year, kept by every later version."""
+    from feedback.plugins.dialogues.models import DialogueSession, Minutes
+
+    for version in session.minutes:
+        if version.content and version.content.get("number"):
+            return version.content["number"]
+    year = session.starts_at.astimezone(LOCAL_TZ).year
+    first = dt.datetime(year, 1, 1, tzinfo=LOCAL_TZ)
+    numbered = db.session.scalar(
+        select(func.count(func.distinct(DialogueSession.id))).join(Minutes, Minutes.session_id == DialogueSession.id)
+        .where(DialogueSession.unit_id == session.unit_id, DialogueSession.starts_at >= first,
+               DialogueSession.starts_at < first.replace(year=year + 1), DialogueSession.id != session.id,
+               Minutes.content_sha256 != ""))
+    return f"{numbered + 1:02d}/BB-{abbreviation(session.unit)}"
+
+
+def snapshot(session, minutes) -> dict:
+    """Everything the document shows, as plain values (frozen into the version)."""
+    from feedback.plugins.dialogues.services import participants
+
+    unit = session.unit
+    starts = session.starts_at.astimezone(LOCAL_TZ)
+    closing = (minutes.closing_at or session.ends_at).astimezone(LOCAL_TZ)
+    return {
+        "number": minutes_number(session),
+        "version": minutes.version,
+        "changes": minutes.changes,
+        "unit": unit.name,
+        "parent": unit.parent.name if unit.parent else "",
+        "place": place_name(unit),
+        "starts_at": starts.isoformat(),
+        "closing_at": closing.isoformat(),
+        "location": session.place,
+        "online_link": session.online_link,
+        "chair": {"name": session.chair_name, "title": session.chair_title},
+        "secretary": {"name": session.secretary_name, "title": session.secretary_title},
+        "invited": list(session.invited or []),
+        "participants": participants(session),
+        "agenda": [entry.label for entry in session.accepted_agenda],
+        "questions": [{"number": q.number, "title": q.public_title, "body": q.public_body,
+                       "answer": q.public_answer, "answered_by": q.answered_by}
+                      for q in session.questions if not q.hidden],
+        "commitments": [{"text": c.public_text, "unit": c.unit.name, "days": c.days,
+                         "due": c.due_at.astimezone(LOCAL_TZ).date().isoformat()} for c in session.commitments],
+        "summary": minutes.summary,
+    }
+
+
+def render(content: dict) -> bytes:
+    """The PDF of the minutes from their frozen content."""
+    starts = dt.datetime.fromisoformat(content["starts_at"])
+    closing = dt.datetime.fromisoformat(content["closing_at"])
+    return documents.render_pdf("dialogues/minutes.html", c=content, starts=starts, closing=closing,
+                                day=starts.date(), due=lambda iso: dt.date.fromisoformat(iso))
+
+
+def pdf_response(found: DialogueSession, version: int | None = None):
+    """The PDF of the published minutes (or of a version that was published): 404 until published,
+    503 while the job is still making it."""
+    from flask import current_app
+    from flask_babel import gettext as _
+    from sqlalchemy import select
+    from sqlalchemy.orm import undefer
+
+    from feedback.errors import NotFound
+    from feedback.plugins.dialogues.models import Minutes
+
+    query = select(Minutes).where(Minutes.session_id == found.id, Minutes.status.in_(("published", "superseded")))
+    query = query.where(Minutes.version == version) if version else query.where(Minutes.status == "published")
+    minutes = db.session.scalar(query.options(undefer(Minutes.pdf)))
+    if minutes is None:
+        raise NotFound(_("The minutes of this session are not published yet."))
+    if minutes.pdf is None:
+        response = current_app.response_class(_("The PDF of the minutes is being made: try again in a minute."),
+                                              status=503, mimetype="text/plain")
+        response.headers["Retry-After"] = "30"
+        return response
+    response = current_app.response_class(minutes.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="bien-ban-doi-thoai-{found.id}-v{minutes.version}.pdf"'
+    response.headers["ETag"] = f'"{minutes.pdf_sha256}"'
+    return response
