@@ -12,10 +12,8 @@ import http.server
 import io
 import logging
 import re
-import struct
 import threading
 import urllib.request
-import zlib
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from flask import render_template_string
 from pypdf import PdfReader
 
 from feedback import charts, documents
+from tests.helpers import images_in, png, top_margin_text
 
 ROOT = Path(__file__).parent.parent
 
@@ -30,46 +29,6 @@ ROOT = Path(__file__).parent.parent
 def text_of(pdf: bytes) -> list[str]:
     """The text of each page, whitespace made single."""
     return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
-
-
-def top_margin_text(pdf: bytes) -> list[str]:
-    """What each page prints in its top margin (above the 20 mm margin of the layout)."""
-    result = []
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        found = []
-
-        def visit(text, cm, tm, _font, _size, found=found, height=float(page.mediabox.height)):
-            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]  # where the text lands on the page (tm, then cm)
-            if text.strip() and y > height - 20 / 25.4 * 72:
-                found.append(text.strip())
-
-        page.extract_text(visitor_text=visit)
-        result.append(" ".join(found))
-    return result
-
-
-def images_in(pdf: bytes) -> int:
-    """How many images the PDF draws (in its pages and the forms they use)."""
-    def count(resources) -> int:
-        found = 0
-        objects = resources.get("/XObject") if resources else None
-        for value in (objects.get_object().values() if objects else ()):
-            value = value.get_object()
-            if value.get("/Subtype") == "/Image":
-                found += 1
-            elif value.get("/Subtype") == "/Form":
-                found += count(value.get("/Resources"))
-        return found
-    return sum(count(page["/Resources"]) for page in PdfReader(io.BytesIO(pdf)).pages)
-
-
-def png(width: int = 4, height: int = 4) -> bytes:
-    """A small red PNG image."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 # --- the date line and the signature block ---------------------------------------------------

@@ -23,13 +23,15 @@ PUBLIC_PAGES = [
     ("/api/v1/units", None), ("/register", "register"), ("/register/items/{code}", "register"),
     ("/register/feed.atom", "register"), ("/dashboard", "register"), ("/dashboard/units/P.STP", "register"),
     ("/api/v1/register", "register"), ("/api/v1/stats/units", "accountability"),
+    ("/dialogues", "dialogues"), ("/dialogues/overview", "dialogues"), ("/dialogues/overview.xlsx", "dialogues"),
+    ("/api/v1/dialogues", "dialogues"),
 ]
 # Pages for signed-in staff (here an administrator).
 STAFF_PAGES = [
     ("/staff/items", None), ("/staff/items/{code}", None), ("/staff/items/new", None), ("/admin/", None),
     ("/admin/units", None), ("/admin/users", None), ("/admin/procedures", None), ("/admin/calendar", None),
     ("/staff/inbox", "accountability"), ("/admin/deadlines", "accountability"), ("/admin/messages", "notify"),
-    ("/staff/register/{code}", "register"),
+    ("/staff/register/{code}", "register"), ("/staff/dialogues/", "dialogues"), ("/staff/dialogues/new", "dialogues"),
 ]
 
 

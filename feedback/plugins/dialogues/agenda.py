@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import format_percent, gettext as _, ngettext
+from flask_babel import format_percent
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from feedback.extensions import db
@@ -76,18 +77,18 @@ def suggestions(unit: Unit, now: dt.datetime) -> list[Suggestion]:
 
     for row in many:
         name, field = label(row.procedure_id)
-        found.append(Suggestion("many_items", name, row.n, ngettext(
-            "%(num)s item received in the last six months", "%(num)s items received in the last six months", row.n),
+        found.append(Suggestion("many_items", name, row.n, _(
+            "Items received in the last six months: %(n)s", n=row.n),
             row.procedure_id, field))
     for row in overdue:
         name, field = label(row.procedure_id)
-        found.append(Suggestion("overdue_items", name, row.n, ngettext(
-            "%(num)s item answered late or still overdue", "%(num)s items answered late or still overdue", row.n),
+        found.append(Suggestion("overdue_items", name, row.n, _(
+            "Items answered late or still overdue: %(n)s", n=row.n),
             row.procedure_id, field))
     for row in inter:
         name, field = label(row.procedure_id)
-        found.append(Suggestion("inter_agency", name, row.n, ngettext(
-            "%(num)s item transferred between units", "%(num)s items transferred between units", row.n),
+        found.append(Suggestion("inter_agency", name, row.n, _(
+            "Items transferred between units: %(n)s", n=row.n),
             row.procedure_id, field))
     found.extend(_low_satisfaction(unit, start, now))
     return found

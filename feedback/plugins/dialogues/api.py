@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from feedback.api.core import bearer_user, unauthorized
-from feedback.extensions import db
 from feedback.plugins.dialogues import services
 from feedback.plugins.dialogues.models import STATUSES
 from feedback.ratelimit import limited
 from feedback.timeutil import LOCAL_TZ
+from feedback.transaction import run
 
 bp = Blueprint("api_dialogues", __name__, url_prefix="/api/v1/dialogues", description="Dialogue sessions (public)")
 
@@ -80,8 +80,8 @@ class SessionDetail(SessionOut):
 
 
 class QuestionIn(ma.Schema):
-    title = ma.fields.String(required=True)
-    body = ma.fields.String(required=True)
+    title = ma.fields.String(load_default="", metadata={"description": "5 to 200 characters (not with `item`)"})
+    body = ma.fields.String(load_default="", metadata={"description": "20 to 5000 characters (not with `item`)"})
     consent = ma.fields.Boolean(load_default=False, metadata={
         "description": "The asker agreed that their contact data be used for this session"})
     contact = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), load_default=dict,
@@ -152,13 +152,11 @@ def ask(body, session_id):
             from feedback.errors import Invalid
 
             raise Invalid(_("Only staff can attach an item."), {"item": _("Only staff can set this.")})
-        question = services.attach_item(found, body["item"], actor)
-    else:
-        question = services.ask(found, title=body["title"], body=body["body"], name=contact.get("name", ""),
-                                phone=contact.get("phone", ""), email=contact.get("email", ""),
-                                consent=body["consent"], source="api" if actor is None else "staff", actor=actor)
-    db.session.commit()
-    return question
+        return run(lambda: services.attach_item(found, body["item"], actor))
+    return run(lambda: services.ask(found, title=body["title"], body=body["body"], name=contact.get("name", ""),
+                                    phone=contact.get("phone", ""), email=contact.get("email", ""),
+                                    consent=body["consent"], source="api" if actor is None else "staff",
+                                    actor=actor))
 
 
 @bp.route("/<int:session_id>/minutes.pdf", methods=["GET"])

@@ -9,10 +9,15 @@ from sqlalchemy import select
 from feedback.extensions import db
 from feedback.plugins.dialogues.models import Minutes
 from feedback.timeutil import utcnow
+from feedback.transaction import run
 
 
 def render_minutes(minutes_id: int) -> str:
     """Make the PDF of a version of the minutes, unless it was made from the same content already."""
+    return run(lambda: _render_minutes(minutes_id))
+
+
+def _render_minutes(minutes_id: int) -> str:
     from feedback.plugins.dialogues.minutes import render
 
     query = select(Minutes).where(Minutes.id == minutes_id)
@@ -20,13 +25,11 @@ def render_minutes(minutes_id: int) -> str:
         query = query.with_for_update()  # a duplicated job waits, then finds the PDF made
     minutes = db.session.scalar(query)
     if minutes is None or minutes.content is None:
-        db.session.rollback()
         return "nothing to do"
     if minutes.pdf_sha256 and minutes.rendered_sha256 == minutes.content_sha256:
-        db.session.rollback()
         return "already rendered"
     pdf = render(minutes.content)
     minutes.pdf, minutes.pdf_sha256 = pdf, hashlib.sha256(pdf).hexdigest()
     minutes.rendered_sha256, minutes.rendered_at = minutes.content_sha256, utcnow()
-    db.session.commit()
+    db.session.flush()
     return "rendered"

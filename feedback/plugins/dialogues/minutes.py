@@ -91,7 +91,7 @@ def render(content: dict) -> bytes:
                                 day=starts.date(), due=lambda iso: dt.date.fromisoformat(iso))
 
 
-def pdf_response(found: DialogueSession, version: int | None = None):
+def pdf_response(found, version: int | None = None):
     """The PDF of the published minutes (or of a version that was published): 404 until published,
     503 while the job is still making it."""
     from flask import current_app

@@ -97,7 +97,7 @@ def feedback_demo_loaded(province, session):
 
 @hookimpl
 def feedback_template_slot(name, context):
-    if name not in ("layout.menu", "staff.menu", "unit.after_details"):
+    if name not in ("layout.menu", "staff.menu"):
         return None
     from flask import url_for
     from flask_babel import gettext as _
@@ -105,11 +105,4 @@ def feedback_template_slot(name, context):
 
     if name == "layout.menu":
         return Markup('<li><a href="%s">%s</a></li>') % (url_for("dialogues.index"), escape(_("Dialogues")))
-    if name == "staff.menu":
-        return Markup('<li><a href="%s">%s</a></li>') % (url_for("staff_dialogues.index"),
-                                                           escape(_("Dialogue sessions")))
-    unit = context.get("unit")
-    if unit is not None:
-        return Markup('<p><a href="%s">%s</a></p>') % (url_for("dialogues.index", unit=unit.code),
-                                                       escape(_("Dialogue sessions of this unit")))
-    return None
+    return Markup('<li><a href="%s">%s</a></li>') % (url_for("staff_dialogues.index"), escape(_("Dialogue sessions")))

@@ -68,6 +68,12 @@ def may_approve(user: User | None, session: DialogueSession) -> bool:
     return user.id in (session.chair_id, session.unit.head_id)
 
 
+def may_see(user: User | None, session: DialogueSession) -> bool:
+    """Staff who run the session, its chair, and staff of a unit that carries out one of its commitments."""
+    return (may_manage(user, session.unit) or may_approve(user, session)
+            or any(may_manage(user, commitment.unit) for commitment in session.commitments))
+
+
 def _require_manager(user: User | None, unit: Unit) -> None:
     if not may_manage(user, unit):
         raise Forbidden(_("Only staff of %(unit)s can do this.", unit=unit.name))

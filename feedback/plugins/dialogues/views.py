@@ -11,7 +11,7 @@ from werkzeug.exceptions import BadRequest
 
 from feedback import charts, exports
 from feedback.auth.models import User
-from feedback.errors import NotFound, ServiceError
+from feedback.errors import NotFound
 from feedback.extensions import db
 from feedback.forms import choices, commit_or_show_errors, unit_options
 from feedback.plugins.dialogues import overview, services
@@ -210,8 +210,8 @@ def staff_only():
     pass
 
 
-@staff_bp.route("/")
-def index():
+@staff_bp.route("/", endpoint="index")
+def staff_index():
     sessions = services.staff_sessions(current_user)
     scope = services.managed_unit_ids(current_user)
     rows = [row for row in overview.rows() if scope is None or row["unit_id"] in scope]
@@ -274,7 +274,7 @@ def _staff_session(session_id: int) -> DialogueSession:
         found = services.get_session(session_id)
     except NotFound as exc:
         _not_found(exc)
-    if not services.may_manage(current_user, found.unit) and not services.may_approve(current_user, found):
+    if not services.may_see(current_user, found):
         abort(403)
     return found
 
