@@ -118,7 +118,10 @@ def _months_between(first: dt.date, last: dt.date) -> int:
 
 def unit_figures(units, date_from: dt.date, date_to: dt.date) -> dict[int, dict]:
     """The figures of feedback_unit_statistics: dialogues held in the period, whether the unit was late
-    with its dialogue at the period's end, minutes due in the period and late, and commitments."""
+    with its dialogue at the period's end, minutes due in the period and late, and commitments.
+
+    For the units asked about; asked about every unit (``units`` None), for those with a session
+    held, minutes due or a commitment."""
     start, end = local_day_bounds(date_from, date_to)
     moment = min(utcnow(), end)
     unit_ids = None if units is None else {unit.id for unit in units}
@@ -133,6 +136,8 @@ def unit_figures(units, date_from: dt.date, date_to: dt.date) -> dict[int, dict]
     day = moment.astimezone(LOCAL_TZ).date()
     figures = {}
     for unit in units_that_hold_dialogues(day, unit_ids):
+        if units is None and not (unit.id in held or unit.id in minutes_late or unit.id in commitments):
+            continue  # asked for every unit "with figures": one without any dialogue record is left out
         last_day = last[unit.id].astimezone(LOCAL_TZ).date() if unit.id in last else None
         kept = commitments.get(unit.id, {"open": 0, "overdue": 0, "kept": 0, "done_late": 0})
         done = kept["kept"] + kept["done_late"]

@@ -73,10 +73,11 @@ def feedback_obligations_due(owner_type, notices, now):
 def feedback_unit_statistics(units, date_from, date_to, by_month):
     """Dialogues held, late dialogues and minutes, and commitments open, overdue and kept."""
     if by_month:
-        return {}
+        return None  # figures for the whole period only
     from feedback.plugins.dialogues.overview import unit_figures
 
-    return unit_figures(units, date_from, date_to)
+    # None when there is nothing to give: an empty answer reads as "keeps these figures, none yet".
+    return unit_figures(units, date_from, date_to) or None
 
 
 @hookimpl

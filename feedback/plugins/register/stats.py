@@ -51,10 +51,18 @@ MEASURES = ("on_time_rate", "mean_working_days", "p90_working_days")
 
 
 def unit_statistics(units: list[Unit] | None, date_from: dt.date, date_to: dt.date,
-                    by_month: bool = False) -> dict[int, dict] | None:
-    """Every plugin's figures by unit (feedback_unit_statistics), merged; None when no plugin keeps any."""
+                    by_month: bool = False, wanted: tuple[str, ...] = ()) -> dict[int, dict] | None:
+    """Every plugin's figures by unit (feedback_unit_statistics), merged; None when no plugin keeps any.
+
+    ``wanted``: None too unless some plugin gives some of these figures (an empty answer counts: such
+    a plugin keeps them but had none), so that other plugins' figures alone (dialogues held...) do
+    not read as on-time figures; when one does, every plugin's figures are merged.
+    """
     answers = [answer for answer in hook().feedback_unit_statistics(
         units=units, date_from=date_from, date_to=date_to, by_month=by_month) if answer is not None]
+    if wanted and not by_month and not any(
+            not answer or any(name in values for values in answer.values() for name in wanted) for answer in answers):
+        return None
     if not answers:
         return None
     merged: dict[int, dict] = {}
@@ -74,7 +82,7 @@ def dashboard(date_from: dt.date, date_to: dt.date, unit: Unit | None = None) ->
     ``on_time`` says whether any plugin gave on-time figures; without them the rows and totals
     hold None for each, never a 0 that would read as a count.
     """
-    figures = unit_statistics([unit] if unit is not None else None, date_from, date_to)
+    figures = unit_statistics([unit] if unit is not None else None, date_from, date_to, wanted=COUNTS)
     on_time = figures is not None
     opened = open_items(date_from, date_to)
     if unit is not None:
