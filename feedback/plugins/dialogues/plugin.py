@@ -48,6 +48,22 @@ def feedback_register_blueprints(app):
 
 
 @hookimpl
+def feedback_message_templates():
+    from feedback.plugins.dialogues.messages import TEMPLATES
+
+    return TEMPLATES
+
+
+@hookimpl
+def feedback_dialogue_changed(session, change):
+    """Those who registered get the updated or cancelled calendar event."""
+    if change in ("moved", "cancelled"):
+        from feedback.plugins.dialogues.messages import tell_registrants
+
+        tell_registrants(session, change)
+
+
+@hookimpl
 def feedback_obligation_types():
     from flask_babel import lazy_gettext as _l
 

@@ -2,7 +2,8 @@
 (feedback_obligations_due): a commitment reminds the head of the responsible unit and, once
 overdue, goes up to the head of its parent unit; late minutes do the same for the session's unit.
 
-Each notice is written to the session's log (who was told, about what, for which deadline), once
+Each notice is written to the session's log (who was told, about what, for which deadline) and asked
+for as a message (feedback.messages) to that head, once
 per obligation, kind and deadline as the core gives them. A fixed number of queries for any number.
 """
 
@@ -38,7 +39,7 @@ def tell_due(owner_type: str, notices: list, now: dt.datetime) -> list[SessionEv
         owners = {s.id: s for s in db.session.scalars(select(DialogueSession).where(DialogueSession.id.in_(ids))
                                                       .options(selectinload(DialogueSession.unit)
                                                                .selectinload(Unit.parent).selectinload(Unit.head)))}
-    events = []
+    events, told = [], []
     for notice in notices:
         owner = owners.get(notice.obligation.owner_id)
         if owner is None or (owner_type == "dialogue_commitment" and owner.status != "open"):
@@ -56,6 +57,13 @@ def tell_due(owner_type: str, notices: list, now: dt.datetime) -> list[SessionEv
                              data={"kind": notice.kind, "unit": unit.code, "due_at": notice.due_at.isoformat(),
                                    "recipient": recipient.id if recipient is not None else None})
         events.append(event)
+        told.append((action, recipient, owner, session,
+                     f"dialogues:{notice.obligation.id}:{notice.kind}:{notice.due_at.isoformat()}", notice.due_at))
     db.session.add_all(events)
     db.session.flush()
+    from feedback import messages
+    from feedback.plugins.dialogues.messages import to_staff
+
+    messages.ask(*[to_staff(recipient, owner, f"dialogue_{action}", session, key, due)
+                   for action, recipient, owner, session, key, due in told if recipient is not None])
     return events

@@ -501,6 +501,9 @@ def register(session: DialogueSession, *, name: str, organisation: str = "", pho
     db.session.add(registration)
     db.session.flush()
     log(session, "registered", at=now, registration=registration.id)
+    from feedback.plugins.dialogues.messages import tell_registered
+
+    tell_registered(registration)
     return registration
 
 

@@ -58,6 +58,14 @@ def test_a_commitment_is_reminded_and_escalated_like_an_item(app, db, people):
     assert told()[-1] == ("commitment_escalated", "overdue", "P", user_id("tinh@example.vn"))
     run_tick(at(dt.date(2027, 3, 26)))
     assert len(told()) == 3, "each reminder and escalation is given once"
+    from feedback.plugins.notify.models import OutboxMessage
+
+    sent = [(m.kind, m.recipient, m.owner_type, m.owner_id) for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind.like("dialogue_commitment%")).order_by(OutboxMessage.id))]
+    assert sent == [("dialogue_commitment_reminder", "xa@example.vn", "dialogue", session.id)] * 2 + [
+        ("dialogue_commitment_escalated", "tinh@example.vn", "dialogue", session.id)]
+    escalation = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "dialogue_commitment_escalated"))
+    assert PROMISE in escalation.body and f"/staff/dialogues/{session.id}" in escalation.body
     assert commitment.is_overdue(at(dt.date(2027, 3, 26)))
 
     services.complete_commitment(commitment, "Đã niêm yết tại trụ sở xã ngày 26/3.", [("bien-ban.pdf", b"%PDF-1.4\n%")],

@@ -377,3 +377,34 @@ def test_an_unknown_unit_or_session_answers_404(app, client, people):
     assert client.get("/api/v1/dialogues?unit=NOPE").status_code == 404
     assert client.get("/api/v1/dialogues/999999").json["error"]["code"] == "not_found"
     assert client.get("/dialogues/999999").status_code == 404
+
+
+def test_those_who_registered_get_the_event_and_its_updates(app, db, client, people):
+    from feedback.plugins.notify.models import OutboxMessage
+
+    session = announced(db)
+    registered = client.post(f"/dialogues/{session.id}/register", data={
+        "name": "Trần Thị Bình", "email": "binh@example.vn", "phone": "0912345678", "consent": "y"})
+    assert registered.status_code == 302, registered.text
+    head = actor(db)
+    day = session.starts_at.astimezone(LOCAL).date()
+    services.update_session(session, services.Plan(unit="P.STP", day=day, start=dt.time(14), end=dt.time(16),
+                                                   place="Phòng họp số 2"), head)
+    services.cancel(session, "Trùng lịch họp của Ủy ban nhân dân tỉnh.", head)
+    db.session.commit()
+
+    def sent(kind):
+        return db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)
+                                  .order_by(OutboxMessage.channel)).all()
+
+    for kind, method, sequence in (("dialogue_registered", "PUBLISH", 0), ("dialogue_moved", "PUBLISH", 1),
+                                   ("dialogue_cancelled", "CANCEL", 2)):
+        both = sent(kind)
+        assert sorted((m.channel, m.recipient) for m in both) == [("email", "binh@example.vn"), ("sms", "0912345678")]
+        mail = next(m for m in both if m.channel == "email")
+        calendar = ICalendar.from_ical(mail.attachment)
+        (event,) = calendar.walk("VEVENT")
+        assert calendar["METHOD"] == method and event["SEQUENCE"] == sequence, kind
+        assert mail.attachment_name.endswith(".ics") and "Sở Tư pháp" in mail.subject
+    assert all("Phòng họp số 2" in m.body for m in sent("dialogue_moved"))
+    assert all("Trùng lịch họp" in m.body for m in sent("dialogue_cancelled"))
