@@ -2,9 +2,9 @@
 (feedback_obligations_due): a commitment reminds the head of the responsible unit and, once
 overdue, goes up to the head of its parent unit; late minutes do the same for the session's unit.
 
-Each notice is written to the session's log (who was told, about what, for which deadline) and asked
-for as a message (feedback.messages) to that head, once
-per obligation, kind and deadline as the core gives them. A fixed number of queries for any number.
+Each notice is written to the session's log (who was told, about what, for which deadline) and
+asked for as a message to that head (feedback.messages), once per obligation, kind and deadline as
+the core gives them. A fixed number of queries for any number of notices.
 """
 
 from __future__ import annotations

@@ -224,3 +224,20 @@ def test_open_commitments_pass_to_the_successor_of_merged_units(app, db, people)
     open_row = db.session.scalar(select(Obligation).where(Obligation.owner_type == "dialogue_commitment",
                                                           Obligation.status == "open"))
     assert open_row.unit_id == successor.id and open_row.due_at == commitment.due_at
+
+
+def test_late_minutes_are_reminded_and_escalated(app, db, people):
+    from feedback.plugins.notify.models import OutboxMessage
+
+    session = plan_dialogue()
+    hold_dialogue(session, questions=0)
+    due = services.minutes_obligation(session).due_at
+    # 10 working days from the closing time on Wednesday 10/03/2027: Wednesday 24/03.
+    assert due == at(dt.date(2027, 3, 24), 17)
+    run_tick(at(dt.date(2027, 3, 23)))
+    run_tick(at(dt.date(2027, 3, 25)))
+    actions = [(e.action, e.data["unit"]) for e in session.events if e.action.startswith("minutes_")]
+    assert actions == [("minutes_reminder", "P.STP"), ("minutes_escalated", "P")]
+    sent = [(m.kind, m.recipient) for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind.like("dialogue_minutes%")).order_by(OutboxMessage.id))]
+    assert sent == [("dialogue_minutes_reminder", "head@example.vn"), ("dialogue_minutes_escalated", "tinh@example.vn")]
