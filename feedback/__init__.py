@@ -23,6 +23,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     configure_templates(app)
     configure_errors(app)
     configure_deployment(app)
+    configure_security(app)
     return app
 
 
@@ -168,3 +169,9 @@ def configure_deployment(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies,
                                 x_prefix=proxies)
     assets.init_app(app)
+
+
+def configure_security(app: Flask) -> None:
+    from feedback import security
+
+    security.init_app(app)

@@ -59,6 +59,8 @@ DEFAULTS = {
     "TICK_INTERVAL_SECONDS": 300,
     # The site's address, for links in messages and documents (/t/CODE).
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Secure cookies: always when True; otherwise whenever the request came over HTTPS.
+    "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,

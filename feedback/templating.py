@@ -76,12 +76,13 @@ def status_label(status: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     from feedback import documents
+    from feedback.links import public_url
 
     documents.init_app(app)
     app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, number=number_filter,
                                  isodate=isodate_filter)
     app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES,
-                                 event_label=event_label, status_label=status_label)
+                                 event_label=event_label, status_label=status_label, public_url=public_url)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from feedback.items import services
 from feedback.items.models import Item
+from feedback.security import private
 
 # The codes of the items whose filer proved it in this session (access key or phone number).
 ACCESS_SESSION_KEY = "item_access"
@@ -27,6 +28,7 @@ def filer_item(code: str) -> Item:
     item = services.find_item(code)
     if item.code not in session.get(ACCESS_SESSION_KEY, []):
         abort(403)
+    private()
     return item
 
 

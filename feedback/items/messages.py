@@ -8,6 +8,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from feedback import messages
+from feedback.links import public_url
 from feedback.items.states import STATUSES
 
 # The steps the filer hears of, and which action of the state machine is which step.
@@ -18,7 +19,7 @@ FILER_KIND = {"assign": "assigned", "transfer": "transferred", "extend": "extend
 
 def public_link(item) -> str:
     """The short link of the item's tracking page (/t/CODE), for SMS and e-mails."""
-    return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/t/{item.code}"
+    return public_url("items.short", code=item.code)
 
 
 def staff_path(item) -> str:
@@ -50,7 +51,7 @@ def to_staff(user, item, kind: str, *, key: str | None = None) -> messages.Reque
     """An e-mail to a member of staff, with the link to the item's staff page."""
     link = staff_path(item)
     return messages.Request(kind, messages.Recipient.user(user), about=item, owner=("item", item.id), key=key,
-                            context={"staff_link": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + link},
+                            context={"staff_link": public_url("staff.item", code=item.code)},
                             reference=item.code, link=link)
 
 

@@ -22,6 +22,7 @@ from feedback.items.models import CHANNELS, KINDS, TOPICS, Attachment, Item
 from feedback.items.states import ACTIONS, STATUSES, allowed_actions
 from feedback.procedures.services import search_procedures
 from feedback.ratelimit import limited
+from feedback import security
 from feedback.timeutil import LOCAL_TZ
 from feedback.transaction import run
 from feedback.units.models import Unit
@@ -98,7 +99,8 @@ def file():
     if refused:
         return render_template("items/file.html", form=form, kiosk=kiosk), refused
     item, access_key, _created = filed
-    session.setdefault(RECEIPT_SESSION_KEY, {})[item.code] = {"key": access_key, "kiosk": kiosk}
+    # The session is signed, not encrypted: the key travels sealed.
+    session.setdefault(RECEIPT_SESSION_KEY, {})[item.code] = {"key": security.seal(access_key), "kiosk": kiosk}
     session.modified = True
     return redirect(url_for("items.receipt", code=item.code))
 
@@ -113,15 +115,17 @@ def short(code: str):
 def receipt(code: str):
     item = services.find_item(code)
     entry = session.get(RECEIPT_SESSION_KEY, {}).get(item.code)
-    if entry is None:
+    access_key = security.unseal(entry["key"]) if entry else None
+    if access_key is None:
         return redirect(url_for("items.track", code=item.code))
+    security.private()
     if entry["kiosk"]:
         # A kiosk's browser is shared: the receipt is shown once and nothing stays behind.
         session[RECEIPT_SESSION_KEY].pop(item.code)
         session.modified = True
     else:
         grant_filer_access(item)
-    return render_template("items/receipt.html", item=item, access_key=entry["key"], kiosk=entry["kiosk"])
+    return render_template("items/receipt.html", item=item, access_key=access_key, kiosk=entry["kiosk"])
 
 
 # --- look-up --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
 from feedback.items.access import filer_item, staff_item
+from feedback.links import public_url
 from feedback.plugins.register import figures as shown
 from feedback.plugins.register import services, stats
 from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, SearchForm
@@ -114,8 +115,8 @@ def download(fmt: str):
 def _feed(unit: Unit | None):
     views = services.views_of(services.latest_answers(unit, FEED_SIZE))
     updated = max((v["response"]["published_at"] for v in views if v.get("response")), default=utcnow())
-    body = render_template("register/feed.xml", views=views, unit=unit, updated=updated,
-                           self_url=request.base_url)
+    self_url = public_url("register.unit_feed", code=unit.code) if unit else public_url("register.feed")
+    body = render_template("register/feed.xml", views=views, unit=unit, updated=updated, self_url=self_url)
     return current_app.response_class(body, mimetype="application/atom+xml")
 
 
