@@ -65,7 +65,8 @@ class NotReady(Exception):
     """The server answered, but is still starting (e.g. HTTP 503, Redis loading): try again."""
 
 
-def _tail(log: str | os.PathLike | None, lines: int = 40) -> str:
+def log_tail(log: str | os.PathLike | None, lines: int = 40) -> str:
+    """The last ``lines`` of a server's log, with its path, to add to a failure message."""
     if log is None:
         return ""
     try:
@@ -89,14 +90,14 @@ def wait_until_ready(check, *, name: str, log=None, process=None, timeout: float
     while True:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"{name} exited with status {process.returncode} before it was ready"
-                               f" (last error: {last!r}){_tail(log)}")
+                               f" (last error: {last!r}){log_tail(log)}")
         try:
             return check()
         except (OSError, http.client.HTTPException, NotReady) as error:
             last = error
         if time.monotonic() >= deadline:
             raise RuntimeError(f"{name} was not ready after {timeout:.0f} s (last error: {last!r})"
-                               + (f"; its log: {log}" if log else "") + _tail(log))
+                               + (f"; its log: {log}" if log else "") + log_tail(log))
         time.sleep(interval)
 
 
@@ -113,7 +114,7 @@ def wait_for_http(url: str, *, name: str, log=None, process=None, timeout: float
         except urllib.error.HTTPError as error:
             if error.code >= 500:
                 raise NotReady(f"HTTP {error.code}") from None
-            raise RuntimeError(f"{name} answered {url} with HTTP {error.code}{_tail(log)}") from None
+            raise RuntimeError(f"{name} answered {url} with HTTP {error.code}{log_tail(log)}") from None
 
     wait_until_ready(check, name=name, log=log, process=process, timeout=timeout)
 
@@ -168,7 +169,7 @@ def wait_until(predicate, *, what: str, timeout: float = READY_TIMEOUT, log=None
         if value:
             return value
         if time.monotonic() >= deadline:
-            text = log() if callable(log) else _tail(log)
+            text = log() if callable(log) else log_tail(log)
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}" + (f"\n{text}" if text else ""))
         time.sleep(interval)
 

@@ -8,13 +8,14 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
 
 from feedback.items.models import Item, ItemEvent
-from tests.helpers import ROOT, free_port, wait_for_http
+from tests.helpers import ROOT, free_port, log_tail, wait_for_http
 
 
 @pytest.fixture
@@ -52,11 +53,11 @@ def post_item(base: str, number: int, key: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-def test_200_items_from_20_concurrent_clients_get_200_codes(server, staff, db):
+def test_200_items_from_20_concurrent_clients_get_200_codes(server, staff, db, tmp_path):
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(lambda n: post_item(server, n, f"load-{n}"), range(200)))
     statuses = [status for status, _ in results]
-    assert statuses == [201] * 200, {status for status in statuses}
+    assert statuses == [201] * 200, f"{Counter(statuses)}{log_tail(tmp_path / 'gunicorn.log')}"
     codes = {body["code"] for _, body in results}
     assert len(codes) == 200
     db.session.expire_all()
@@ -65,10 +66,11 @@ def test_200_items_from_20_concurrent_clients_get_200_codes(server, staff, db):
     assert db.session.scalar(select(func.count(ItemEvent.id)).where(ItemEvent.action == "filed")) == 200
 
 
-def test_the_same_idempotency_key_sent_by_20_clients_at_once_files_one_item(server, staff, db):
+def test_the_same_idempotency_key_sent_by_20_clients_at_once_files_one_item(server, staff, db, tmp_path):
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(lambda _n: post_item(server, 7, "same-key"), range(20)))
-    assert [status for status, _ in results] == [201] * 20
+    statuses = [status for status, _ in results]
+    assert statuses == [201] * 20, f"{Counter(statuses)}{log_tail(tmp_path / 'gunicorn.log')}"
     assert len({body["code"] for _, body in results}) == 1
     assert len({body["access_key"] for _, body in results}) == 1
     db.session.expire_all()
