@@ -9,6 +9,9 @@ so the next one checks that the fixtures wiped them: whatever runs before it, a 
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from flask import g, has_app_context
 from flask_babel import get_locale
@@ -19,7 +22,7 @@ from feedback import hookimpl
 from feedback.auth.models import User
 from feedback.extensions import db as _db
 from feedback.items.models import Item
-from tests.helpers import file_item, login
+from tests.helpers import ROOT, file_item, login
 
 # Defaults (README's settings table) that the tests below change: a number, a list, a plugin's dict.
 BUILT_WITH = {"PAGE_SIZE": 50, "JOB_RETRY_INTERVALS": [10, 30, 60, 300, 900],
@@ -126,3 +129,46 @@ def test_the_real_commits_before_were_emptied(app, client, make_app):
 def test_the_app_is_built_once_per_backend(app, shared_apps, backend, make_app):
     assert app is shared_apps(backend)
     assert make_app() is not app
+
+
+# --- helpers in tests/helpers.py, fixtures in conftest files ------------------------------------------
+
+
+def foreign_conftest_imports(path: Path, source: str) -> list[str]:
+    """The imports in ``path`` (a file under tests/) of a conftest module of another folder."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = path.parent.parents[node.level - 2] if node.level > 1 else path.parent
+                target = base.joinpath(*(node.module or "").split("."))
+            else:
+                target = ROOT.joinpath(*(node.module or "").split("."))
+            modules = [target] + [target / alias.name for alias in node.names]
+        elif isinstance(node, ast.Import):
+            modules = [ROOT.joinpath(*alias.name.split(".")) for alias in node.names]
+        else:
+            continue
+        found.extend(f"{path.relative_to(ROOT)}:{node.lineno} imports {module.relative_to(ROOT)}"
+                     for module in modules if module.name == "conftest" and module.parent != path.parent)
+    return found
+
+
+def test_no_test_imports_the_conftest_of_another_folder():
+    tests = ROOT / "tests"
+    files = sorted(tests.rglob("*.py"))
+    assert len(files) > 40
+    assert [line for path in files for line in foreign_conftest_imports(path, path.read_text(encoding="utf-8"))] == []
+
+
+@pytest.mark.parametrize("source", [
+    "from ..accountability.conftest import act\n",
+    "from ...conftest import PASSWORD\n",
+    "from tests.plugins.accountability.conftest import act\n",
+    "from tests.items import conftest\n",
+    "import tests.conftest\n",
+])
+def test_the_conftest_check_finds_an_import_from_another_folder(source):
+    path = ROOT / "tests" / "plugins" / "register" / "test_example.py"
+    assert len(foreign_conftest_imports(path, source)) == 1
+    assert foreign_conftest_imports(path, "from .conftest import file\nfrom tests.helpers import act\n") == []

@@ -12,8 +12,8 @@ import json
 from openpyxl import load_workbook
 
 from feedback.exports import MIMETYPES
+from tests.helpers import ANSWER, act, bearer, local
 
-from ..accountability.conftest import ANSWER, act, local, token
 from .conftest import file
 
 PERIOD = "date_from=2026-03-01&date_to=2026-03-31"
@@ -22,7 +22,7 @@ PERIOD = "date_from=2026-03-01&date_to=2026-03-31"
 def _seed(client, clock) -> dict:
     """Three items of P.STP and one of P.XA received on 02/03/2026 at 09:00; one answered on 03/03 at 09:00."""
     clock.set(local(2026, 3, 2, 9))
-    head = token(client, "head@example.vn")
+    head = bearer(client, "head@example.vn")
     answered = file(client, title="=HYPERLINK(\"http://x\") hồ sơ đất đai", publish=True)
     file(client, title="Hồ sơ khai sinh chậm", publish=True)
     file(client, title="Thủ tục cấp phép", publish=True)
