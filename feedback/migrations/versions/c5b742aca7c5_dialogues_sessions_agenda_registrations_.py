@@ -1,7 +1,7 @@
 """dialogues: sessions, agenda, registrations, questions, attendance, commitments, versions of the minutes, log
 
 Revision ID: c5b742aca7c5
-Revises: eea31c615716
+Revises: 1a3b1eb043cc
 Create Date: 2026-11-30 07:35:31.139087
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c5b742aca7c5'
-down_revision = 'eea31c615716'
+down_revision = '1a3b1eb043cc'
 branch_labels = None
 depends_on = None
 
