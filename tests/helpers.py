@@ -576,17 +576,25 @@ def survey_answers(survey_id: int, value: int = 5, form: bool = False, **by_name
         return {f"q{key}": [str(each) for each in (value if isinstance(value, list) else [value])]
                 for key, value in answers.items()}
     return answers
+
+
 # --- dialogue sessions --------------------------------------------------------------------------------
+
 # A Wednesday with no holiday near it, and the Monday two weeks and a half before it, when it is planned.
 DIALOGUE_DAY = dt.date(2027, 3, 10)
 PLANNED_AT = dt.datetime(2027, 2, 22, 9, 0, tzinfo=LOCAL)
+
+
 def plan_dialogue(unit: str = "P.STP", head: str = "head@example.vn", *, day: dt.date = DIALOGUE_DAY,
                   now: dt.datetime = PLANNED_AT, announce: bool = True, **fields):
     """A session of ``unit`` on ``day`` from 08:00 to 11:00, planned (and announced) by its head at ``now``
     through the services (inside an app context)."""
     from sqlalchemy import select
+
     from feedback.auth.models import User
+    from feedback.extensions import db
     from feedback.plugins.dialogues import services
+
     actor = db.session.scalar(select(User).where(User.email == head))
     plan = services.Plan(unit=unit, day=day, start=dt.time(8, 0), end=dt.time(11, 0),
                          place=fields.pop("place", "Hội trường tầng 3, Sở Tư pháp"), **fields)
@@ -594,13 +602,18 @@ def plan_dialogue(unit: str = "P.STP", head: str = "head@example.vn", *, day: dt
     if announce:
         services.announce(session, actor, now=now)
     return session
+
+
 def hold_dialogue(session, head: str = "head@example.vn", *, questions: int = 3, closing=dt.time(11, 30),
                   commitments=(), answered: bool = True):
     """Questions sent the day before, answered on the day; commitments (text, unit, days) made; the
     session recorded as held at noon. Returns the first draft of the minutes."""
     from sqlalchemy import select
+
     from feedback.auth.models import User
+    from feedback.extensions import db
     from feedback.plugins.dialogues import services
+
     actor = db.session.scalar(select(User).where(User.email == head))
     day = session.starts_at.astimezone(LOCAL).date()
     before = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(15, 0), tzinfo=LOCAL)
@@ -616,7 +629,11 @@ def hold_dialogue(session, head: str = "head@example.vn", *, questions: int = 3,
     for text, unit, days in commitments:
         services.add_commitment(session, text=text, unit=unit, days=days, actor=actor, now=during)
     return services.mark_held(session, closing, actor, now=dt.datetime.combine(day, dt.time(12, 0), tzinfo=LOCAL))
+
+
 # --- PDFs and images -------------------------------------------------------------------------------
+
+
 def images_in(pdf: bytes) -> int:
     """How many images the PDF draws (in its pages and the forms they use)."""
     def count(resources) -> int:
@@ -630,28 +647,39 @@ def images_in(pdf: bytes) -> int:
                 found += count(value.get("/Resources"))
         return found
     import io
+
     from pypdf import PdfReader
+
     return sum(count(page["/Resources"]) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
 def png(width: int = 4, height: int = 4) -> bytes:
     """A small red PNG image."""
     import struct
     import zlib
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
 def top_margin_text(pdf: bytes) -> list[str]:
     """What each page prints in its top margin (above the 20 mm margin of the layout)."""
     import io
+
     from pypdf import PdfReader
+
     result = []
     for page in PdfReader(io.BytesIO(pdf)).pages:
         found = []
+
         def visit(text, cm, tm, _font, _size, found=found, height=float(page.mediabox.height)):
             y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]  # where the text lands on the page (tm, then cm)
             if text.strip() and y > height - 20 / 25.4 * 72:
                 found.append(text.strip())
+
         page.extract_text(visitor_text=visit)
         result.append(" ".join(found))
     return result
