@@ -115,7 +115,7 @@ def _answer_page(survey: Survey, unit, procedure, *, channel: str, kiosk: bool =
                 if "version" in errors:
                     # The survey changed meanwhile: show the new questions, keep nothing of the old.
                     flash(str(refusal.message), "error")
-                    return redirect(request.url)
+                    return redirect(request.full_path.rstrip("?"))
                 if not errors:
                     form.form_errors.append(str(refusal.message))
             else:

@@ -154,6 +154,26 @@ MATRIX: list[Row] = [
         json={"action": "note", "reason": "Kiểm tra quyền truy cập."}),
     Row("POST", "/api/v1/units", ADMIN, json={}),
 
+    # --- dialogues: the scene's session of P.STP is announced and held, with a commitment (no evidence
+    # yet) and a first draft of its minutes, not published: no minutes for anyone, public or staff.
+    *rows([("GET", "/dialogues"), ("GET", "/dialogues/<int:session_id>"), ("GET", "/dialogues/<int:session_id>/session.ics"),
+           ("GET", "/dialogues/overview"), ("GET", "/dialogues/overview.<fmt>"),
+           ("POST", "/dialogues/<int:session_id>/register"), ("POST", "/dialogues/<int:session_id>/questions"),
+           ("GET", "/api/v1/dialogues"), ("GET", "/api/v1/dialogues/<int:session_id>"),
+           ("GET", "/api/v1/dialogues/<int:session_id>/session.ics")], PUBLIC),
+    # Anyone asks a question; staff who send a token speak for a unit that runs the session.
+    *rows([("POST", "/api/v1/dialogues/<int:session_id>/questions")],
+          outcomes("ok", "ok", "ok", "deny", "ok", "ok")),
+    *rows([("GET", "/dialogues/<int:session_id>/minutes.pdf"), ("GET", "/dialogues/<int:session_id>/minutes/<int:version>.pdf"),
+           ("GET", "/api/v1/dialogues/<int:session_id>/minutes.pdf"),
+           ("GET", "/dialogues/commitments/<int:commitment_id>/evidence")],
+          outcomes("absent", "absent", "absent", "absent", "absent", "absent")),
+    *rows([("GET", "/staff/dialogues/"), ("GET", "/staff/dialogues/new"), ("POST", "/staff/dialogues/new")], SIGNED_IN),
+    *rows([("GET", "/staff/dialogues/<int:session_id>"), ("GET", "/staff/dialogues/<int:session_id>/edit"),
+           ("POST", "/staff/dialogues/<int:session_id>/edit"), ("POST", "/staff/dialogues/<int:session_id>/actions")],
+          OF_RECORD),
+    *rows([("GET", "/staff/dialogues/<int:session_id>/minutes/<int:version>.pdf")],
+          outcomes("login", "login", "absent", "absent", "absent", "absent")),
     # --- surveys: answering is public; the scene has the template published, a draft of its next
     # version, and an invitation linked to the scene's item ------------------------------------
     *rows([("GET", "/s"), ("GET", "/s/<survey>"), ("GET", "/s/<survey>/<unit>"), ("POST", "/s/<survey>/<unit>"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import url_for
 
-from tests.helpers import ANSWER, PASSWORD, login, post_form
+from tests.helpers import ANSWER, PASSWORD, hold_dialogue, login, plan_dialogue, post_form
 
 PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
        b"endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
@@ -113,6 +113,10 @@ def build_scene(app, client) -> Scene:
         survey = create_from_template(publish_it=True)
         draft = new_draft(survey)
         _invitation, invitation_code = new_invitation(survey, item, days=30)
+        # A dialogue session of the unit, announced and held, with a commitment and a first draft of
+        # its minutes (not yet published).
+        dialogue = plan_dialogue("P.STP")
+        hold_dialogue(dialogue, questions=1, commitments=[("Rút ngắn thời gian chứng thực", "P.STP", 10)])
         db.session.commit()
         ids = {
             "code": code,
@@ -132,6 +136,7 @@ def build_scene(app, client) -> Scene:
             "survey": survey.code, "ref": survey.code, "unit": "P.STP", "procedure": procedure.code,
             "survey_id": survey.id, "number": 1, "section_id": draft.sections[0].id,
             "question_id": draft.sections[0].questions[0].id, "invitation": invitation_code,
+            "session_id": dialogue.id, "version": 1, "commitment_id": dialogue.commitments[0].id,
         }
         assert None not in ids.values(), ids
     return Scene(code=code, access_key=access_key, ids=ids, cookies=cookies, tokens=tokens)

@@ -240,7 +240,7 @@ def _lines(text: str | None) -> list[str]:
 
 
 def _plan_from(form: PlanForm, unit_code: str) -> services.Plan:
-    return services.Plan(unit=unit_code, day=form.day.data, start=form.start.data, end=form.end.data,
+    return services.Plan(unit=unit_code or "", day=form.day.data, start=form.start.data, end=form.end.data,
                          place=form.place.data or "", online_link=form.online_link.data or "",
                          secretary=form.secretary.data or "", fields=_lines(form.fields.data),
                          procedures=_lines(form.procedures.data), invited=_lines(form.invited.data))
@@ -275,7 +275,7 @@ def _staff_session(session_id: int) -> DialogueSession:
     except NotFound as exc:
         _not_found(exc)
     if not services.may_see(current_user, found):
-        abort(403)
+        abort(404)  # another unit's session answers as if it did not exist
     return found
 
 
