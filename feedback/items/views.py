@@ -305,8 +305,10 @@ def item(code: str):
 def _item_page(found: Item, form: ActionForm, status: int = 200):
     form.unit.choices = choices(unit_options(blank="", current_only=True, with_code=False))
     actions = [ACTIONS[name] for name in allowed_actions(found.status) if name != "withdraw"]
+    viewers = services.personal_data_viewers(found) if services.may_read_audit(current_user, found) else None
     return render_template("items/staff_item.html", item=found, form=form, actions=actions,
-                           can_publish=services.can_publish_answer(current_user, found)), status
+                           can_publish=services.can_publish_answer(current_user, found),
+                           timeline=services.timeline(found), viewers=viewers), status
 
 
 @staff_bp.route("/items/<code>/actions", methods=["POST"])
