@@ -93,6 +93,7 @@ EVENT_LABELS = {
     "note": _l("Internal note"),
     "information_added": _l("The filer added information"),
     "viewed_personal_data": _l("Personal data viewed"),
+    "personal_data_erased": _l("Personal data deleted"),
     "unit_merged": _l("Unit merged: passed to the successor"),
     "rated": _l("The filer rated the answer"),
     "public_text_edited": _l("Public text reviewed"),
