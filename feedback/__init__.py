@@ -22,6 +22,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     configure_jobs(app)
     configure_templates(app)
     configure_errors(app)
+    configure_inputs(app)
     configure_deployment(app)
     configure_security(app)
     return app
@@ -47,7 +48,7 @@ def configure_settings(app: Flask, config: Mapping | None) -> Config:
                 "FEEDBACK_SECRET_KEY is not set. Set it to a long random string, e.g. "
                 "export FEEDBACK_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
             )
-        app.config["SECRET_KEY"] = "debug-only-secret-key"
+        app.config["SECRET_KEY"] = "debug-only-secret-key"  # nosec B105  # debug and tests only
     app.config["RATELIMIT_KEY_PREFIX"] = "feedback"
     return explicit
 
@@ -74,7 +75,7 @@ def configure_extensions(app: Flask) -> None:
         return user_for_session(session_id)
 
     with app.app_context():
-        _tune_sqlite(db.engine)
+        _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
     # Import every core model so that the metadata (and Alembic's autogenerate) sees all tables;
     # the plugin manager imports every built-in plugin's models, switched off or not.
     import feedback.models  # noqa: F401
@@ -89,11 +90,14 @@ def _render_migration_item(type_, obj, autogen_context):
     return False
 
 
-def _tune_sqlite(engine) -> None:
+def _tune_sqlite(engine, busy_timeout: float) -> None:
     """WAL, a busy timeout and foreign keys for the embedded SQLite database."""
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
+    from sqlalchemy.exc import DBAPIError
+
+    from feedback.transaction import busy, is_transient
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -101,7 +105,7 @@ def _tune_sqlite(engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(float(busy_timeout) * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -118,7 +122,14 @@ def _tune_sqlite(engine) -> None:
             return  # no transaction wanted (a migration switching foreign keys off)
         reading = (has_request_context() and request.method in ("GET", "HEAD")
                    and not request.path.startswith(("/staff/", "/admin/")))
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        try:
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        except DBAPIError as error:
+            # Still locked after busy_timeout: the transaction boundary tries again, or answers
+            # 503 with Retry-After (feedback.transaction).
+            if is_transient(error):
+                raise busy() from error
+            raise
 
 
 def configure_plugins(app: Flask, explicit: Mapping) -> None:
@@ -150,6 +161,12 @@ def configure_templates(app: Flask) -> None:
     from feedback import templating
 
     templating.init_app(app)
+
+
+def configure_inputs(app: Flask) -> None:
+    from feedback import inputs
+
+    inputs.init_app(app)
 
 
 def configure_errors(app: Flask) -> None:

@@ -9,13 +9,18 @@ DEFAULTS = {
     # Filled in by create_app with SQLite in the instance folder when left empty.
     "SQLALCHEMY_DATABASE_URI": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    "SECRET_KEY": None,
+    "SECRET_KEY": None,  # nosec B105  # none: the operator sets it
     "REDIS_URL": None,
     # The web server (gunicorn, feedback/gunicorn_conf.py): worker processes (None: two per
     # core), threads in each, and seconds a worker may stay silent before it is replaced.
     "WEB_WORKERS": None,
     "WEB_THREADS": 4,
     "WEB_TIMEOUT": 60,
+    # A database that says "try again" (SQLite locked, a PostgreSQL serialization failure): so many
+    # more tries, then 503 with Retry-After of so many seconds.
+    "DATABASE_RETRIES": 2,
+    "SQLITE_BUSY_TIMEOUT": 10,
+    "BUSY_RETRY_AFTER": 5,
     # How many reverse proxies (nginx...) stand in front of the app: their X-Forwarded-* headers
     # are trusted for the visitor's address, scheme and host. 0: none, headers ignored.
     "PROXY_COUNT": 0,
@@ -41,6 +46,7 @@ DEFAULTS = {
     # Five attachments of 10 MB each, and the form around them.
     "MAX_CONTENT_LENGTH": 52 * 1024 * 1024,
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_MAX_PIXELS": 25_000_000,
     "RATELIMIT_FILING": "10 per minute;200 per day",
     "RATELIMIT_LOOKUP": "60 per minute",
     # Answers to surveys per address (public links, invitations, the API without a token); an
@@ -50,9 +56,9 @@ DEFAULTS = {
     "SURVEY_INVITATION_SURVEY": "sipas",
     # Days an invitation stays valid.
     "SURVEY_INVITATION_DAYS": 30,
-    "API_TOKEN_LIFETIME_DAYS": 30,
+    "API_TOKEN_LIFETIME_DAYS": 30,  # nosec B105  # a number of days
     # Werkzeug's method for password hashes; tests use a cheaper one.
-    "PASSWORD_HASH_METHOD": "scrypt",
+    "PASSWORD_HASH_METHOD": "scrypt",  # nosec B105  # a method's name
     "PAGE_SIZE": 50,
     # Obligations (feedback.obligations, feedback.workdays): whatever must be done by a date is due
     # at the office's closing time, and is reminded this many working days before.
