@@ -49,6 +49,7 @@ class RegisterAnswer(ma.Schema):
     body = ma.fields.String(required=True)
     published_at = ma.fields.DateTime(required=True)
     unit = ma.fields.String(allow_none=True)
+    head_name = ma.fields.String(allow_none=True)
     head_title = ma.fields.String(allow_none=True)
 
 
