@@ -54,15 +54,24 @@ def digits_of(text: str) -> str:
     return re.sub(r"(?<=\d)[\s.\-/()+]+(?=\d)", "", text)
 
 
-def leaked(datum: Datum, shown: str) -> list[str]:
+class Shown:
+    """A text as the needles are looked for in it, prepared once: its digits, its folded words, its words."""
+
+    def __init__(self, text: str):
+        normal = unicodedata.normalize("NFKC", text)
+        self.digits = digits_of(text)
+        self.folded = " " + " ".join(re.findall(r"\w+", fold(normal))) + " "
+        self.words = set(re.findall(r"\w+", normal.lower()))
+
+
+def leaked(datum: Datum, shown: str | Shown) -> list[str]:
     """The needles of ``datum`` that ``shown`` still holds."""
-    found = [needle for needle in datum.needles if needle in digits_of(shown)]
-    words = " " + " ".join(re.findall(r"\w+", fold(unicodedata.normalize("NFKC", shown)))) + " "
-    found += [word for word in datum.words if f" {word} " in words]
-    written = re.findall(r"\w+", unicodedata.normalize("NFKC", shown).lower())
+    shown = shown if isinstance(shown, Shown) else Shown(shown)
+    found = [needle for needle in datum.needles if needle in shown.digits]
+    found += [word for word in datum.words if f" {word} " in shown.folded]
     for name in datum.names:
-        found += [word for word in written
-                  if fold(word) == fold(name) and (word == name.lower() or fold(word) == word)]
+        # The name with its own accents, or with none, in any case ("ăn" is another word than "An").
+        found += sorted(word for word in {name.lower(), fold(name)} if word in shown.words)
     return found
 
 
@@ -203,6 +212,13 @@ def address(rng: random.Random) -> Datum:
 def person(rng: random.Random) -> tuple[str, str]:
     """A filer's name and given name."""
     given = rng.choice(GIVEN)
+    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {given}", given
+
+
+def canary_person(rng: random.Random) -> tuple[str, str]:
+    """A filer's name whose given name is found nowhere else ("Dũngxoan"), for crawls of whole pages,
+    where a real given name may also be an ordinary word ("Dũng" written "dung", as in "nội dung")."""
+    given = rng.choice(GIVEN) + rng.choice(("xoan", "khuê", "lam", "nhiên", "vy", "thư"))
     return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {given}", given
 
 
