@@ -101,11 +101,35 @@ def find(text: str | None, names=()) -> list[Finding]:
 # --- normalisation with a map back to the original ------------------------------------------
 
 
+class _FoldTable(dict):
+    """For str.translate: each character folded to one character (spaces to a space), computed once."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = " " if char.isspace() else (fold(char) or char)[:1]
+        self[code] = value
+        return value
+
+
+_FOLD = _FoldTable()
+# Format characters (zero-width spaces and joiners, soft hyphens, direction marks, BOM): taken out.
+_FORMAT = re.compile("[%s\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+                     "\U000e0001\U000e0020-\U000e007f]"
+                     % "".join(re.escape(chr(code)) for code in range(0x10000) if unicodedata.category(chr(code)) == "Cf"))
+
+
 class _Normal:
     """The NFKC form of a text without format characters; ``starts``/``ends`` give, for each of its
     characters, the span of the original text it comes from. ``folded`` has the same length."""
 
     def __init__(self, original: str):
+        self.original = original
+        if not _FORMAT.search(original) and unicodedata.is_normalized("NFKC", original):
+            # Most texts: nothing to take out or compose, so positions are the same.
+            self.text = original
+            self.starts, self.ends = range(len(original)), range(1, len(original) + 1)
+            self.folded = original.translate(_FOLD)
+            return
         chars, starts, ends = [], [], []
         index, size = 0, len(original)
         while index < size:
@@ -124,10 +148,9 @@ class _Normal:
                 starts.append(index)
                 ends.append(end)
             index = end
-        self.original = original
         self.text = "".join(chars)
         self.starts, self.ends = starts, ends
-        self.folded = "".join((fold(char) or char)[:1] if not char.isspace() else " " for char in self.text)
+        self.folded = self.text.translate(_FOLD)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         return self.starts[start], self.ends[end - 1]
@@ -135,7 +158,7 @@ class _Normal:
 
 def _clean(piece: str) -> str:
     """A plain piece of the original as the public text shows it: composed, without invisible characters."""
-    return unicodedata.normalize("NFC", "".join(char for char in piece if unicodedata.category(char) != "Cf"))
+    return unicodedata.normalize("NFC", _FORMAT.sub("", piece))
 
 
 def _resolve(normal: _Normal, spans: list[tuple[int, int, str]]) -> list[Finding]:
@@ -235,7 +258,6 @@ def _numbers(normal: _Normal):
                     break
             else:
                 index += 1
-    spans += _library_phones(normal.text)
     return spans
 
 
@@ -288,17 +310,6 @@ def _is_phone(digits: str, international: bool) -> bool:
         return phonenumbers.is_valid_number(phonenumbers.parse(national, "VN"))
     except phonenumbers.NumberParseException:
         return False
-
-
-def _library_phones(text: str):
-    """What phonenumbers' own matcher finds, for spellings the runs above miss."""
-    spans = []
-    try:
-        for match in phonenumbers.PhoneNumberMatcher(text, "VN", leniency=phonenumbers.Leniency.VALID):
-            spans.append((match.start, match.end, "phone"))
-    except Exception:  # noqa: BLE001 - the library's matcher is a second pass; the runs above stand alone
-        pass
-    return spans
 
 
 # --- passports and number plates ------------------------------------------------------------
