@@ -110,8 +110,10 @@ def feedback_template_slot(name, context):
     if name == "item.after_status":
         item = context["item"]
         if context.get("staff"):
-            return Markup('<p><a href="%s">%s</a></p>') % (url_for("register.review", code=item.code),
-                                                           escape(_("Review the public version")))
+            label = (_("Review the public version and publish the answer") if item.pending_draft is not None
+                     else _("Review the public version"))
+            return Markup('<p><a class="button" href="%s">%s</a></p>') % (url_for("register.review", code=item.code),
+                                                                          escape(label))
         if context.get("filer") and item.published_response is not None:
             return Markup('<p><a class="button" href="%s">%s</a></p>') % (
                 url_for("register.rating", code=item.code), escape(_("Rate the answer")))

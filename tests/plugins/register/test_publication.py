@@ -142,6 +142,8 @@ def test_the_head_publishes_the_answer_as_part_of_its_review(client, people, db)
     assert "Xác nhận và công bố trả lời" not in page and "Confirm and publish the answer" not in page
     client.post("/logout")
     login(client, "head@example.vn")
+    item_page = client.get(f"/staff/items/{filed['code']}").get_data(as_text=True)
+    assert f'href="/staff/register/{filed["code"]}">Xem xét bản công khai và công bố trả lời</a>' in item_page
     page = client.get(f"/staff/register/{filed['code']}").get_data(as_text=True)
     assert "Chị [họ tên] nhận kết quả tại quầy." in page and 'name="publish" value="1"' in page
     response = client.post(f"/staff/register/{filed['code']}", data={
