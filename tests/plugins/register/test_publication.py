@@ -175,3 +175,23 @@ def test_a_new_answer_waits_for_its_own_review(client, people):
     assert view["response"]["body"] is None and view["title"] == "Chị [họ tên] bị giữ hồ sơ ở [địa chỉ]"
     review_public_version(client, filed["code"])
     assert client.get(f"/api/v1/items/{filed['code']}").get_json()["response"]["body"].endswith("Bổ sung lần hai.")
+
+
+def test_an_item_put_on_a_dialogue_follows_the_same_rule(client, people, db):
+    from feedback.auth.models import User
+    from feedback.plugins.dialogues import services as dialogues
+    from feedback.timeutil import utcnow
+    from feedback.workdays import Calendar
+    from tests.helpers import LOCAL, plan_dialogue
+
+    day = Calendar.load().add_working_days(utcnow().astimezone(LOCAL).date(), dialogues.notice_days() + 3)[0]
+    session = plan_dialogue(day=day, now=utcnow())
+    head = db.session.scalar(select(User).where(User.email == "head@example.vn"))
+    waiting = file(client, title=TITLE, body=BODY, publish=True, contact={"name": NAME}, consent=True)
+    reviewed = file(client, title=TITLE, body=BODY, publish=True, contact={"name": NAME}, consent=True)
+    review_public_version(client, reviewed["code"])
+    first = dialogues.attach_item(session, waiting["code"], head)
+    second = dialogues.attach_item(session, reviewed["code"], head)
+    assert waiting["code"] in first.public_title and "Quyênxuân" not in first.public_body + first.public_title
+    assert first.public_body == "Nội dung phản ánh, kiến nghị này chưa được công khai khi cán bộ chưa xem xét."
+    assert second.public_title == "Chị [họ tên] bị giữ hồ sơ ở [địa chỉ]" and "[số định danh]" in second.public_body
