@@ -120,6 +120,9 @@ def feedback_template_slot(name, context):
         if item.status != "received":
             return Markup('<p><a href="%s">%s</a></p>') % (url_for("register.item", code=item.code),
                                                            escape(_("See it in the public register")))
+    if name == "staff.menu":
+        return Markup('<li><a href="%s">%s</a></li>') % (url_for("register.review_queue"),
+                                                         escape(_("Public versions to review")))
     if name == "layout.menu":
         return Markup('<li><a href="%s">%s</a></li><li><a href="%s">%s</a></li>') % (
             url_for("register.index"), escape(_("Public register")),

@@ -17,7 +17,8 @@ from feedback.errors import Conflict, Invalid
 from feedback.extensions import db
 from feedback.items import codes
 from feedback.items.models import KINDS, TOPICS, Item, Response
-from feedback.items.services import can_publish_answer, log, public_text, restrict_public_view, transition
+from feedback.items.services import (can_publish_answer, log, public_text, restrict_public_view, transition,
+                                     units_in_scope)
 from feedback.items.states import OPEN_STATUSES, STATUSES
 from feedback.pagination import Keyset
 from feedback.plugins.register.models import PublicText, Rating, RegisterEntry
@@ -333,6 +334,21 @@ def latest_answers(unit: Unit | None = None, limit: int = 50) -> list[RegisterEn
 
 
 # --- staff review of public texts -----------------------------------------------------------
+
+
+def awaiting_review(user: User, cursor: str | None = None, limit: int = 50) -> tuple[list[RegisterEntry], str | None]:
+    """A page of the items ``user`` handles whose public text or answer's text waits for a review,
+    the oldest first, with the cursor of the next page."""
+    query = (select(RegisterEntry).join(Item, Item.id == RegisterEntry.item_id)
+             .options(joinedload(RegisterEntry.unit))
+             .where(or_(and_(Item.publish.is_(True), RegisterEntry.title.is_(None)),
+                        and_(RegisterEntry.published_at.is_not(None), RegisterEntry.answer.is_(None)))))
+    scope = units_in_scope(user)
+    if scope is not None:
+        query = query.where(Item.unit_id.in_(scope))
+    keyset = Keyset(salt="review-cursor", sort="received_asc", sort_value=RegisterEntry.received_at,
+                    id_column=RegisterEntry.item_id, descending=False, key="received_at", missing=_EPOCH)
+    return keyset.page(query, cursor, limit)
 
 
 REFUSED_LABELS = {

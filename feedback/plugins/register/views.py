@@ -218,6 +218,19 @@ def rating(code: str):
 # --- staff review of the public texts -------------------------------------------------------
 
 
+@bp.route("/staff/register")
+@login_required
+def review_queue():
+    """The items of the user's units whose public version waits for a review."""
+    try:
+        entries, next_cursor = services.awaiting_review(current_user, request.args.get("cursor") or None,
+                                                        limit=current_app.config["PAGE_SIZE"])
+    except ServiceError:
+        abort(400)
+    next_url = url_for("register.review_queue", cursor=next_cursor) if next_cursor else None
+    return render_template("register/review_queue.html", rows=services.views_of(entries), next_url=next_url)
+
+
 @bp.route("/staff/register/<code>", methods=["GET", "POST"])
 @login_required
 def review(code: str):

@@ -195,3 +195,21 @@ def test_an_item_put_on_a_dialogue_follows_the_same_rule(client, people, db):
     assert waiting["code"] in first.public_title and "Quyênxuân" not in first.public_body + first.public_title
     assert first.public_body == "Nội dung phản ánh, kiến nghị này chưa được công khai khi cán bộ chưa xem xét."
     assert second.public_title == "Chị [họ tên] bị giữ hồ sơ ở [địa chỉ]" and "[số định danh]" in second.public_body
+
+
+def test_staff_see_what_waits_for_their_review(client, people):
+    head = bearer(client, "head@example.vn")
+    text_waits = file(client, title=TITLE, body=BODY, publish=True, contact={"name": NAME}, consent=True)
+    answer_waits = file(client, title="Tiêu đề riêng tư", publish=False)
+    act(client, head, answer_waits["code"], "respond", body=ANSWER)
+    done = file(client, title=TITLE, body=BODY, publish=True, contact={"name": NAME}, consent=True)
+    review_public_version(client, done["code"])
+    other_unit = file(client, unit="P.XA", title=TITLE, body=BODY, publish=True)
+    login(client, "officer@example.vn")
+    page = client.get("/staff/register").get_data(as_text=True)
+    assert text_waits["code"] in page and answer_waits["code"] in page
+    assert done["code"] not in page and other_unit["code"] not in page
+    assert "Quyênxuân" not in page and "Tiêu đề riêng tư" not in page
+    assert 'href="/staff/register"' in client.get("/staff/items").get_data(as_text=True)
+    review_public_version(client, answer_waits["code"])
+    assert answer_waits["code"] not in client.get("/staff/register").get_data(as_text=True)
