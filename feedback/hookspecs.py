@@ -372,14 +372,17 @@ def feedback_public_view(item, view):
         ``kind``, ``topic``, ``status``, ``unit`` and ``procedure`` (``{"code", "name"}`` or
         ``None``), ``title`` and ``body`` (masked public texts, ``None`` when the filer did not
         agree to publish), ``received_at``, ``due_at``, ``responded_at``, ``overdue``,
-        ``response`` (``{"body", "published_at", "unit", "head_name", "head_title"}`` or ``None``) and, on
+        ``response`` (``{"body", "published_at", "unit", "head_name", "head_title"}`` or ``None``; its
+        ``body`` is ``None`` while the answer's public text waits for a staff review) and, on
         an item's own page, ``timeline`` (a list of public events). The register adds ``late``,
         ``late_days``, ``extended``, ``transferred`` and ``rating``. Test a key before using it.
     :return: ignored; change ``view`` in place (remove a key, set it to ``None``, mask more).
 
     Not firstresult: every implementation is called, ``tryfirst`` ones first, and each sees the
     changes of those before it, so that several plugins can each take something away. The
-    register plugin runs ``tryfirst`` and puts in the texts staff reviewed. Called by
+    register plugin runs ``tryfirst`` and applies its rule of publication: the texts staff reviewed,
+    or, by default, no title, text or answer text until staff have reviewed them (it adds
+    ``text_awaiting_review`` and ``answer_awaiting_review``). Called by
     :func:`feedback.items.services.public_view` (tracking page, kiosk, ``GET /api/v1/items/{code}``)
     and for every row the register shows, feeds or exports. Must only remove or mask: never add
     personal data, never query the database, never commit.

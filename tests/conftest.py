@@ -216,6 +216,14 @@ def app(backend, shared_apps, database_url):
 
 
 @pytest.fixture
+def masked_at_once(app):
+    """Public texts masked and published at once (``REGISTER_PUBLICATION = "masked"``), for tests of
+    what the public pages show rather than of the staff review that comes first by default."""
+    app.config["REGISTER_PUBLICATION"] = "masked"
+    return app
+
+
+@pytest.fixture
 def make_app(database_url, app_settings):
     """Build another app on the test database, with other settings (those read at start-up)."""
     apps = []

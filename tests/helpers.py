@@ -297,6 +297,18 @@ def act(client, headers, code: str, action: str, expect: int = 200, **fields) ->
     return response.get_json()
 
 
+def review_public_version(client, code: str, email: str = "head@example.vn", *, publish: bool = False,
+                          **texts) -> None:
+    """Confirm on the review screen, signed in as ``email``, the public version of the item's title,
+    text and answer: ``texts`` as given, the automatic masked version where left out; ``publish``
+    publishes the drafted answer in the same step. A browser of its own: ``client`` stays as it was."""
+    browser = client.application.test_client()
+    login(browser, email)
+    data = {"title": "", "body": "", "answer": "", **texts, "publish": "1" if publish else "0"}
+    response = browser.post(f"/staff/register/{code}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
 def item(code: str):
     """The item with ``code``, read afresh (inside an app context)."""
     from sqlalchemy import select

@@ -129,3 +129,45 @@ def test_existing_items_get_their_obligations(empty_database):
 
 def _naive(value) -> dt.datetime:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def test_items_public_before_reviews_stay_public(empty_database):
+    """Upgraded to reviews of the public version: every item already in the register counts as
+    reviewed, with its published answer, by no one in particular; a draft staff had reviewed keeps its
+    reviewed text; an item not yet in the register waits for a review."""
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        upgrade(revision="c5b742aca7c5")
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, code, name, kind, valid_from, created_at) VALUES "
+                              "(1, 'P.STP', 'Sở Tư pháp', 'department', '2025-07-01', '2025-07-01 00:00:00')"))
+            for item_id, status in ((1, "responded"), (2, "in_progress"), (3, "received"), (4, "in_progress")):
+                conn.execute(text(
+                    "INSERT INTO items (id, code, kind, topic, channel, status, unit_id, title, body, publish, "
+                    "received_at, created_at, access_key_hash, search_text) VALUES (:id, :code, "
+                    "'complaint', 'other', 'web', :status, 1, 'Tiêu đề', 'Nội dung', true, '2026-10-30 03:00:00', "
+                    "'2026-10-30 03:00:00', 'x', '')"), {"id": item_id, "code": f"PA-26-TEST-000{item_id}",
+                                                              "status": status})
+                if item_id != 3:
+                    conn.execute(text(
+                        "INSERT INTO register_entries (item_id, code, kind, topic, status, received_at) VALUES "
+                        "(:id, :code, 'complaint', 'other', :status, '2026-10-30 03:00:00')"),
+                        {"id": item_id, "code": f"PA-26-TEST-000{item_id}", "status": status})
+            conn.execute(text(
+                "INSERT INTO responses (id, item_id, body, public_body, created_at, published_at, discarded) VALUES "
+                "(1, 1, 'Trả lời', 'Trả lời', '2026-11-02 03:00:00', '2026-11-02 03:00:00', false), "
+                "(2, 4, 'Dự thảo', 'Dự thảo', '2026-11-02 03:00:00', NULL, false)"))
+            conn.execute(text(
+                "INSERT INTO register_public_texts (item_id, title, answer, answer_response_id, edited_at) VALUES "
+                "(4, 'Tiêu đề đã sửa', 'Dự thảo đã xem', 2, '2026-11-02 03:00:00')"))
+        upgrade()
+        with _db.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT item_id, title, answer, answer_response_id, reviewed_at IS NOT NULL, reviewed_by_id, "
+                "answer_reviewed_at IS NOT NULL FROM register_public_texts ORDER BY item_id")).all()
+        _db.engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        (1, None, None, 1, True, None, True),  # public, and its answer too
+        (2, None, None, None, True, None, False),  # public; no answer yet
+        (4, "Tiêu đề đã sửa", "Dự thảo đã xem", 2, True, None, False),  # the reviewed draft waits to be published
+    ]

@@ -70,7 +70,8 @@ class Named(ma.Schema):
 
 
 class PublicResponse(ma.Schema):
-    body = ma.fields.String(required=True)
+    body = ma.fields.String(required=True, allow_none=True,
+                            metadata={"description": "Personal data masked; null while staff review its public text"})
     published_at = ma.fields.DateTime(required=True)
     unit = ma.fields.String(allow_none=True)
     head_name = ma.fields.String(allow_none=True, metadata={"description": "The head who approved the answer"})
@@ -108,8 +109,10 @@ class PublicItem(ma.Schema):
     status = ma.fields.String(required=True)
     unit = ma.fields.Nested(Named, allow_none=True)
     procedure = ma.fields.Nested(Named, allow_none=True)
-    title = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed; personal data masked"})
-    body = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed; personal data masked"})
+    title = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed, once staff reviewed it; "
+                                                                        "personal data masked"})
+    body = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed, once staff reviewed it; "
+                                                                        "personal data masked"})
     received_at = ma.fields.DateTime(required=True)
     due_at = ma.fields.DateTime(allow_none=True)
     deadline_days = ma.fields.Integer(allow_none=True)

@@ -19,9 +19,13 @@ class FilingForm(Form):
                        description=_l("The department, centre or commune your item is about."))
     procedure = SelectField(_l("Administrative procedure (if any)"), choices=[], validate_choice=False)
     title = StringField(_l("Title"), validators=[Length(max=TITLE_MAX * 2)],
-                        description=_l("A short summary, e.g. “Birth registration took three weeks”."))
+                        description=_l("A short summary, e.g. “Birth registration took three weeks”. Do not write "
+                                       "names, phone numbers or addresses here."))
     body = TextAreaField(_l("What happened, or what do you propose?"), validators=[Length(max=BODY_MAX * 2)],
-                         render_kw={"rows": 8})
+                         render_kw={"rows": 8},
+                         description=_l("Do not write names, phone numbers, identity numbers or addresses here, "
+                                        "yours or anyone else's: this text may be published. Give your contact "
+                                        "details below, where they stay private."))
     attachments = MultipleFileField(_l("Attachments (optional)"),
                                     description=_l("Up to 5 files: PDF, photos or office documents, 10 MB each."))
     name = StringField(_l("Your name"), validators=[Length(max=400)])

@@ -13,6 +13,8 @@ from feedback.items import codes
 from feedback.items.models import ItemContact, ItemEvent, Submission
 from feedback.timeutil import utcnow
 
+from tests.helpers import review_public_version
+
 from .conftest import BODY, TITLE, bearer, count, file_now, item_by_code
 
 URL = "/api/v1/items"
@@ -199,6 +201,11 @@ def test_the_public_view_carries_no_personal_data(app, client, staff):
         services.transition(item, "extend", head, days=3, reason=f"Chờ bà {NAME} ({PHONE}) bổ sung CCCD {CITIZEN_ID}")
         services.transition(item, "respond", head, body=f"Kính gửi bà {NAME}, email {EMAIL}: hồ sơ đã có kết quả.")
         db.session.commit()
+    # Until staff review the public version, only the metadata is public: the title is the filer's text too.
+    waiting = client.get(f"{URL}/{code}").get_json()
+    assert waiting["title"] is None and waiting["body"] is None and waiting["response"]["body"] is None
+    assert waiting["status"] == "responded" and waiting["response"]["published_at"]
+    review_public_version(client, code)
     response = client.get(f"{URL}/{code}")
     assert response.status_code == 200
     view = response.get_json()

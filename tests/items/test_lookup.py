@@ -103,6 +103,10 @@ def test_a_published_title_is_shown_with_personal_data_masked(app, client, staff
     code, _key = file_now(app, title="Bà Trần Thị Bình gọi 0987654321 không ai nghe", name=NAME, phone=PHONE,
                           consent=True, publish=True)
     page = client.get(f"/track/{code}").get_data(as_text=True)
+    assert "không ai nghe" not in page  # not before staff reviewed it
+    assert_no_personal_data(page)
+    app.config["REGISTER_PUBLICATION"] = "masked"
+    page = client.get(f"/track/{code}").get_data(as_text=True)
     assert "không ai nghe" in page
     assert_no_personal_data(page)
 

@@ -245,7 +245,7 @@ def test_the_head_without_a_draft_must_write_the_answer(db, staff):
     assert set(refused.value.fields) == {"body"}
 
 
-def test_a_published_answer_has_personal_data_masked(db, staff):
+def test_a_published_answer_has_personal_data_masked(db, staff, masked_at_once):
     item = new_item(db, "in_progress", name="Nguyễn Văn An", phone="0912345678", consent=True)
     services.transition(item, "respond", user("head@example.vn"),
                         body="Kính gửi ông Nguyễn Văn An (0912345678): hồ sơ đã được trả kết quả.")

@@ -118,6 +118,8 @@ MATRIX: list[Row] = [
     *rows([("GET", "/staff/account"), ("POST", "/staff/account"), ("GET", "/staff/items/new"),
            ("POST", "/staff/items/new")], SIGNED_IN),
     *rows([("GET", "/staff/items"), ("GET", "/staff/inbox")], SIGNED_IN, record=OF_THE_UNIT),
+    # Items whose public version waits for a review: codes, units and dates, no text.
+    Row("GET", "/staff/register", SIGNED_IN),
     Row("POST", "/staff/account/tokens/<int:token_id>/revoke", TOKEN_OWNER),
     *rows([("GET", "/staff/items/<code>"), ("POST", "/staff/items/<code>/actions"),
            ("GET", "/staff/register/<code>"), ("POST", "/staff/register/<code>")],

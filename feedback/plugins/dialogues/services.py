@@ -566,9 +566,10 @@ def _open_for_staff(session: DialogueSession) -> None:
 
 
 def attach_item(session: DialogueSession, code: str, actor: User, now: dt.datetime | None = None) -> Question:
-    """Staff put an existing item on the session as a question. The public sees its texts only when
-    the filer agreed to publish them (masked); otherwise only its kind and tracking code."""
-    from feedback.items.services import find_item, public_text
+    """Staff put an existing item on the session as a question. The public sees its texts as the
+    item's public view has them (the filer agreed, masked, and reviewed where the register asks for a
+    review); otherwise only its kind and tracking code."""
+    from feedback.items.services import find_item, public_view
 
     now = now or utcnow()
     _require_manager(actor, session.unit)
@@ -582,11 +583,13 @@ def attach_item(session: DialogueSession, code: str, actor: User, now: dt.dateti
                       {"code": _("Choose an item of %(unit)s.", unit=session.unit.name)})
     if any(question.item_id == item.id for question in session.questions):
         raise Conflict(_("This item is already a question of the session."), {"code": _("Already attached.")})
-    if item.publish:
-        public_title, public_body = public_text(item, item.title), public_text(item, item.body)
+    view = public_view(item)
+    if view.get("title"):
+        public_title, public_body = view["title"], view.get("body") or ""
     else:
         public_title = f"{item.kind_label} {item.code}"
-        public_body = _("The filer did not agree to publish the text of this item.")
+        public_body = (_("The text of this item is not public before staff have reviewed it.") if item.publish
+                       else _("The filer did not agree to publish the text of this item."))
     question = Question(session=session, number=_next_number(session), source="item", item_id=item.id,
                         title=item.title, body=item.body, public_title=public_title, public_body=public_body,
                         created_by_id=actor.id, created_at=now)

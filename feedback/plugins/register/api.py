@@ -46,7 +46,8 @@ class RegisterProcedure(RegisterUnit):
 
 
 class RegisterAnswer(ma.Schema):
-    body = ma.fields.String(required=True)
+    body = ma.fields.String(required=True, allow_none=True,
+                            metadata={"description": "Personal data masked; null while staff review its public text"})
     published_at = ma.fields.DateTime(required=True)
     unit = ma.fields.String(allow_none=True)
     head_name = ma.fields.String(allow_none=True)
@@ -60,8 +61,10 @@ class RegisterItem(ma.Schema):
     status = ma.fields.String()
     unit = ma.fields.Nested(RegisterUnit, allow_none=True)
     procedure = ma.fields.Nested(RegisterProcedure, allow_none=True)
-    title = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed; personal data masked"})
-    body = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed; personal data masked"})
+    title = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed, once staff reviewed it; "
+                                                                        "personal data masked"})
+    body = ma.fields.String(allow_none=True, metadata={"description": "Only when the filer agreed, once staff reviewed it; "
+                                                                        "personal data masked"})
     received_at = ma.fields.DateTime()
     due_at = ma.fields.DateTime(allow_none=True)
     deadline_days = ma.fields.Integer(allow_none=True)
@@ -74,6 +77,10 @@ class RegisterItem(ma.Schema):
     transferred = ma.fields.Boolean()
     response = ma.fields.Nested(RegisterAnswer, allow_none=True)
     rating = ma.fields.String(allow_none=True, metadata={"description": "`satisfied`, `unsatisfied` or null"})
+    text_awaiting_review = ma.fields.Boolean(metadata={"description": "The filer agreed to publish the text, "
+                                                                      "which waits for a staff review"})
+    answer_awaiting_review = ma.fields.Boolean(metadata={"description": "The answer is published; its public "
+                                                                        "text waits for a staff review"})
 
 
 class RegisterPage(ma.Schema):

@@ -36,11 +36,12 @@ class PeriodForm(Form):
 
 class ReviewForm(Form):
     title = StringField(_l("Public title"), validators=[Length(max=200)],
-                        description=_l("Leave empty for the automatic version (personal data masked)."))
-    body = TextAreaField(_l("Public text of the item"), validators=[Length(max=20000)],
-                         description=_l("Leave empty for the automatic version. Whatever you write is masked again."))
-    answer = TextAreaField(_l("Public text of the answer"), validators=[Length(max=20000)],
-                           description=_l("Leave empty for the automatic version of the answer."))
+                        description=_l("Published as written. Empty: the automatic version (personal data masked)."))
+    body = TextAreaField(_l("Public text of the item"), validators=[Length(max=20000)], render_kw={"rows": 8},
+                         description=_l("Published as written: take out names, phone numbers and addresses. "
+                                        "Empty: the automatic version."))
+    answer = TextAreaField(_l("Public text of the answer"), validators=[Length(max=20000)], render_kw={"rows": 8},
+                           description=_l("Published as written. Empty: the automatic version of the answer."))
 
 
 class RatingForm(Form):

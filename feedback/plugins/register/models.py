@@ -63,11 +63,18 @@ class RegisterEntry(db.Model):
 
 
 class PublicText(db.Model):
-    """Staff's review of the public version of an item's text and of its answer; originals stay on the item."""
+    """Staff's review of the public version of an item's text and of its answer; originals stay on the item.
+
+    Under ``REGISTER_PUBLICATION = "review"`` the item's title and text are public only once
+    ``reviewed_at`` is set, and an answer's text only once ``answer_reviewed_at`` is set for that
+    answer (``answer_response_id``). A review time without a reviewer was set by the upgrade that
+    introduced reviews, for items that were already public then.
+    """
 
     __tablename__ = "register_public_texts"
 
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    # The reviewed public title and text; None: the automatic (masked) version.
     title: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
     # The public answer reviewed before publication, for the draft it was written for.
@@ -75,8 +82,13 @@ class PublicText(db.Model):
     answer_response_id: Mapped[int | None] = mapped_column(ForeignKey("responses.id"))
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     edited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answer_reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    answer_reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    edited_by = relationship("User")
+    edited_by = relationship("User", foreign_keys=[edited_by_id])
+    reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
 
 
 class Rating(db.Model):

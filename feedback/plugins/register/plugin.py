@@ -7,6 +7,9 @@ from feedback.hookspecs import hookimpl
 SETTINGS = {
     # What an unsatisfied rating does: "reopen" the item, or "escalate" it to the parent unit.
     "REGISTER_UNSATISFIED": "reopen",
+    # When an item's text and its answer's text become public: "review" (once staff have reviewed
+    # their public version) or "masked" (masked automatically, at once).
+    "REGISTER_PUBLICATION": "review",
 }
 
 
@@ -70,20 +73,24 @@ def feedback_units_merged(sources, successor, actor):
 
 @hookimpl(tryfirst=True)
 def feedback_public_view(item, view):
-    """On an item's own page (tracking, kiosk, API), the texts staff reviewed replace the automatic ones.
+    """On an item's own page (tracking, kiosk, API), the register's rule of publication decides the
+    texts (services.public_texts): reviewed ones, automatic masked ones, or none while they await review.
 
-    The register's own rows already carry them; they have no ``timeline``.
+    The register's own rows were built by the same rule; they have no ``timeline``.
     """
-    if "timeline" not in view or not item.publish:
+    if "timeline" not in view:
         return
-    from feedback.plugins.register.services import reviewed_for
+    from feedback.plugins.register.services import public_texts, reviewed_for
 
-    reviewed = reviewed_for(item)
-    if reviewed is not None:
-        if reviewed.title and view.get("title") is not None:
-            view["title"] = reviewed.title
-        if reviewed.body and view.get("body") is not None:
-            view["body"] = reviewed.body
+    texts = public_texts(item, reviewed_for(item))
+    if view.get("title") is not None:
+        view["title"] = texts.title
+    if view.get("body") is not None:
+        view["body"] = texts.body
+    if view.get("response"):
+        view["response"]["body"] = texts.answer
+    view["text_awaiting_review"] = texts.text_awaiting_review
+    view["answer_awaiting_review"] = texts.answer_awaiting_review
 
 
 # trylast: pluggy calls the plugins registered later first, and the ratings need the core's demo items.
@@ -103,14 +110,19 @@ def feedback_template_slot(name, context):
     if name == "item.after_status":
         item = context["item"]
         if context.get("staff"):
-            return Markup('<p><a href="%s">%s</a></p>') % (url_for("register.review", code=item.code),
-                                                           escape(_("Review the public version")))
+            label = (_("Review the public version and publish the answer") if item.pending_draft is not None
+                     else _("Review the public version"))
+            return Markup('<p><a class="button" href="%s">%s</a></p>') % (url_for("register.review", code=item.code),
+                                                                          escape(label))
         if context.get("filer") and item.published_response is not None:
             return Markup('<p><a class="button" href="%s">%s</a></p>') % (
                 url_for("register.rating", code=item.code), escape(_("Rate the answer")))
         if item.status != "received":
             return Markup('<p><a href="%s">%s</a></p>') % (url_for("register.item", code=item.code),
                                                            escape(_("See it in the public register")))
+    if name == "staff.menu":
+        return Markup('<li><a href="%s">%s</a></li>') % (url_for("register.review_queue"),
+                                                         escape(_("Public versions to review")))
     if name == "layout.menu":
         return Markup('<li><a href="%s">%s</a></li><li><a href="%s">%s</a></li>') % (
             url_for("register.index"), escape(_("Public register")),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -16,11 +17,13 @@ from feedback.errors import Conflict, Invalid
 from feedback.extensions import db
 from feedback.items import codes
 from feedback.items.models import KINDS, TOPICS, Item, Response
-from feedback.items.services import log, public_text, restrict_public_view, transition
+from feedback.items.services import (can_publish_answer, log, public_text, restrict_public_view, transition,
+                                     units_in_scope)
 from feedback.items.states import OPEN_STATUSES, STATUSES
 from feedback.pagination import Keyset
 from feedback.plugins.register.models import PublicText, Rating, RegisterEntry
 from feedback.procedures.models import Procedure
+from feedback.redaction import REFUSED, find
 from feedback.text import fold
 from feedback.timeutil import LOCAL_TZ, local_midnight, utcnow
 from feedback.units.models import Unit
@@ -67,13 +70,10 @@ def _fill(entry: RegisterEntry, item: Item) -> RegisterEntry:
     entry.responded_at = item.responded_at
     entry.extended = any(event.action == "extend" for event in item.events)
     entry.transferred = any(event.action == "transfer" for event in item.events)
-    if item.publish:
-        entry.title = reviewed.title if reviewed is not None and reviewed.title else public_text(item, item.title)
-        entry.body = reviewed.body if reviewed is not None and reviewed.body else public_text(item, item.body)
-    else:
-        entry.title = entry.body = None
+    texts = public_texts(item, reviewed)
+    entry.title, entry.body = texts.title, texts.body
     if response is not None:
-        entry.answer, entry.published_at = response.public_body, response.published_at
+        entry.answer, entry.published_at = texts.answer, response.published_at
         entry.answer_unit = response.unit.name if response.unit else ""
         entry.head_name = (response.approved_by.name or "") if response.approved_by else ""
         entry.head_title = (response.approved_by.title or "") if response.approved_by else ""
@@ -88,6 +88,48 @@ def _fill(entry: RegisterEntry, item: Item) -> RegisterEntry:
     answered_late = _late_days(item.due_at, item.responded_at) if item.responded_at else 0
     entry.late_days = max(passed_late, answered_late) if item.responded_at or passed_late else None
     return entry
+
+
+@dataclass(frozen=True)
+class PublicTexts:
+    """What the public may read of an item's own words and of its answer (None: not public)."""
+
+    title: str | None
+    body: str | None
+    answer: str | None
+    # True while the item's text (that the filer agreed to publish) or its published answer waits
+    # for a staff review.
+    text_awaiting_review: bool
+    answer_awaiting_review: bool
+
+
+def public_texts(item: Item, reviewed: PublicText | None) -> PublicTexts:
+    """THE rule of publication, for the register's rows, feeds, downloads and an item's own page.
+
+    - The title and text are public only if the filer agreed (``item.publish``); then, under
+      ``REGISTER_PUBLICATION = "review"`` (the default), only once staff have reviewed their public
+      version; under ``"masked"``, at once, masked automatically, until staff review them.
+    - The answer's text is public once staff have reviewed it (published through the review
+      screen, or reviewed afterwards), or at once under ``"masked"``.
+    Everything else of the item (code, unit, dates, status, lateness) is public as soon as it is
+    assigned.
+    """
+    at_once = current_app.config.get("REGISTER_PUBLICATION", "review") == "masked"
+    text_reviewed = reviewed is not None and reviewed.reviewed_at is not None
+    title = body = None
+    if item.publish and (text_reviewed or at_once):
+        title = (reviewed.title if text_reviewed and reviewed.title else None) or public_text(item, item.title)
+        body = (reviewed.body if text_reviewed and reviewed.body else None) or public_text(item, item.body)
+    response = item.published_response
+    answer, answer_waits = None, False
+    if response is not None:
+        answer_reviewed = (reviewed is not None and reviewed.answer_reviewed_at is not None
+                           and reviewed.answer_response_id == response.id)
+        if answer_reviewed or at_once:
+            answer = response.public_body
+        else:
+            answer_waits = True
+    return PublicTexts(title, body, answer, item.publish and title is None, answer_waits)
 
 
 def _late_days(due_at, when, calendar: Calendar | None = None) -> int:
@@ -154,6 +196,8 @@ def row_view(entry: RegisterEntry, item: Item, calendar: Calendar, now: dt.datet
                      "head_name": entry.head_name or None, "head_title": entry.head_title or None}
         if entry.published_at else None,
         "rating": None if entry.satisfied is None else ("satisfied" if entry.satisfied else "unsatisfied"),
+        "text_awaiting_review": item.publish and entry.title is None,
+        "answer_awaiting_review": entry.published_at is not None and entry.answer is None,
     }
     return restrict_public_view(item, view)
 
@@ -302,11 +346,74 @@ def latest_answers(unit: Unit | None = None, limit: int = 50) -> list[RegisterEn
 # --- staff review of public texts -----------------------------------------------------------
 
 
-def review(item: Item, user: User, *, title: str, body: str, answer: str) -> PublicText:
-    """Staff set the public version of the item's text and of its answer (published or drafted).
+def awaiting_review(user: User, cursor: str | None = None, limit: int = 50) -> tuple[list[RegisterEntry], str | None]:
+    """A page of the items ``user`` handles whose public text or answer's text waits for a review,
+    the oldest first, with the cursor of the next page."""
+    query = (select(RegisterEntry).join(Item, Item.id == RegisterEntry.item_id)
+             .options(joinedload(RegisterEntry.unit))
+             .where(or_(and_(Item.publish.is_(True), RegisterEntry.title.is_(None)),
+                        and_(RegisterEntry.published_at.is_not(None), RegisterEntry.answer.is_(None)))))
+    scope = units_in_scope(user)
+    if scope is not None:
+        query = query.where(Item.unit_id.in_(scope))
+    keyset = Keyset(salt="review-cursor", sort="received_asc", sort_value=RegisterEntry.received_at,
+                    id_column=RegisterEntry.item_id, descending=False, key="received_at", missing=_EPOCH)
+    return keyset.page(query, cursor, limit)
 
-    Empty means "the automatic version". Whatever staff write is masked again, so that a
-    review can only take away. The originals stay on the item, for staff only.
+
+REFUSED_LABELS = {
+    "phone": _l("A phone number"),
+    "email": _l("An e-mail address"),
+    "id": _l("An identity number"),
+    "passport": _l("A passport number"),
+    "tax_code": _l("A tax code"),
+    "bank_account": _l("A bank account number"),
+}
+
+
+def proposed(item: Item, reviewed: PublicText | None = None) -> dict:
+    """The public versions the review screen proposes: the reviewed ones, or the automatic masked ones."""
+    reviewed = reviewed if reviewed is not None else db.session.get(PublicText, item.id)
+    target = item.published_response or item.pending_draft
+    answer = ""
+    if target is not None:
+        if target.published_at is not None:
+            answer = target.public_body or public_text(item, target.body)
+        elif reviewed is not None and reviewed.answer_response_id == target.id and reviewed.answer:
+            answer = reviewed.answer
+        else:
+            answer = public_text(item, target.body)
+    return {"title": (reviewed.title if reviewed is not None and reviewed.title else public_text(item, item.title)),
+            "body": (reviewed.body if reviewed is not None and reviewed.body else public_text(item, item.body)),
+            "answer": answer}
+
+
+def filer_names(item: Item) -> list[tuple[str, str]]:
+    if item.contact is None:
+        return []
+    return [(item.contact.name, "name"), (item.contact.address, "address")]
+
+
+def _left_in(item: Item, text: str) -> str | None:
+    """A refusal naming the first phone, identity number or other number that identifies a person
+    left in ``text``, with its place marked; None when there is none."""
+    for found in find(text, filer_names(item)):
+        if found.kind in REFUSED:
+            before = text[max(0, found.start - 30):found.start]
+            after = text[found.end:found.end + 30]
+            return _("%(what)s is left in the text: …%(before)s⟦%(found)s⟧%(after)s… Mask it or take it out.",
+                     what=REFUSED_LABELS[found.kind], before=before, found=found.text, after=after)
+    return None
+
+
+def review(item: Item, user: User, *, title: str, body: str, answer: str, publish_answer: bool = False) -> PublicText:
+    """Staff confirm the public version of the item's title and text and of its answer (published or
+    drafted); with ``publish_answer`` the head publishes the drafted answer in the same step.
+
+    Empty means "the automatic version" (masked). What staff confirm is published as written, so a
+    text that still holds a phone number, an e-mail address or an identity, passport, tax or bank
+    account number is refused with its place marked, and nothing changes. The originals stay on the
+    item, for staff only.
     """
     title, body, answer = (title or "").strip(), (body or "").strip(), (answer or "").strip()
     errors = {}
@@ -318,23 +425,40 @@ def review(item: Item, user: User, *, title: str, body: str, answer: str) -> Pub
     target = item.published_response or item.pending_draft
     if answer and target is None:
         errors["answer"] = _("There is no answer yet.")
+    if publish_answer:
+        if item.pending_draft is None:
+            errors["answer"] = _("There is no drafted answer to publish.")
+        elif not can_publish_answer(user, item):
+            errors["answer"] = _("Only the head of the unit publishes the answer.")
+    for name, value in (("title", title), ("body", body), ("answer", answer)):
+        refusal = _left_in(item, value) if name not in errors else None
+        if refusal:
+            errors[name] = refusal
     if errors:
         raise Invalid(_("Nothing was saved: please correct the marked fields."), errors)
+    now = utcnow()
     reviewed = db.session.get(PublicText, item.id) or PublicText(item_id=item.id)
     db.session.add(reviewed)
-    reviewed.title = public_text(item, title) if title else None
-    reviewed.body = public_text(item, body) if body else None
-    reviewed.edited_by_id, reviewed.edited_at = user.id, utcnow()
+    reviewed.title = title or None
+    reviewed.body = body or None
+    reviewed.edited_by_id, reviewed.edited_at = user.id, now
+    reviewed.reviewed_by_id, reviewed.reviewed_at = user.id, now
     if target is not None:
-        masked = public_text(item, answer) if answer else public_text(item, target.body)
+        public = answer or public_text(item, target.body)
+        reviewed.answer_response_id = target.id
+        reviewed.answer_reviewed_by_id, reviewed.answer_reviewed_at = user.id, now
         if target.published_at is not None:
-            target.public_body = masked
-            reviewed.answer, reviewed.answer_response_id = None, None
+            target.public_body = public
+            reviewed.answer = None
         else:
-            reviewed.answer, reviewed.answer_response_id = (masked if answer else None), target.id
+            reviewed.answer = public
     db.session.flush()
+    g.pop("register_reviewed", None)
     log(item, "public_text_edited", actor=user, public=False,
-        data={"title": bool(title), "body": bool(body), "answer": bool(answer)})
+        data={"title": bool(title), "body": bool(body), "answer": bool(answer), "published": publish_answer})
+    if publish_answer:
+        # The answer is published with the public text just reviewed (apply_reviewed_answer).
+        transition(item, "respond", user)
     refresh(item)
     return reviewed
 

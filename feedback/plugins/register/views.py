@@ -20,6 +20,7 @@ from feedback.links import public_url
 from feedback.plugins.register import figures as shown
 from feedback.plugins.register import services, stats
 from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, SearchForm
+from feedback.redaction import LABELS, segments
 from feedback.timeutil import utcnow
 from feedback.units.models import Unit
 from feedback.urls import query_values
@@ -220,29 +221,50 @@ def rating(code: str):
 # --- staff review of the public texts -------------------------------------------------------
 
 
+@bp.route("/staff/register")
+@login_required
+def review_queue():
+    """The items of the user's units whose public version waits for a review."""
+    try:
+        entries, next_cursor = services.awaiting_review(current_user, request.args.get("cursor") or None,
+                                                        limit=current_app.config["PAGE_SIZE"])
+    except ServiceError:
+        abort(400)
+    next_url = url_for("register.review_queue", cursor=next_cursor) if next_cursor else None
+    return render_template("register/review_queue.html", rows=services.views_of(entries), next_url=next_url)
+
+
 @bp.route("/staff/register/<code>", methods=["GET", "POST"])
 @login_required
 def review(code: str):
+    """The review of an item's public version: the masked title, text and answer, with what still
+    looks like personal data marked; staff edit and confirm, and the head may publish the answer."""
     found = staff_item(code)
     reviewed = db.session.get(services.PublicText, found.id)
-    form = ReviewForm(obj=None)
+    form = ReviewForm()
     answer = found.published_response or found.pending_draft
-    if request.method == "GET" and reviewed is not None:
-        form.title.data, form.body.data = reviewed.title or "", reviewed.body or ""
-        if answer is not None and answer.published_at is not None:
-            form.answer.data = answer.public_body
-        elif answer is not None and reviewed.answer_response_id == answer.id:
-            form.answer.data = reviewed.answer or ""
+    if request.method == "GET":
+        form.process(data=services.proposed(found, reviewed))
     status = 200
     if request.method == "POST" and form.validate():
+        publish = request.form.get("publish") == "1"
         _result, status = commit_or_show_errors(form, lambda: services.review(
-            found, current_user, title=form.title.data, body=form.body.data, answer=form.answer.data))
+            found, current_user, title=form.title.data, body=form.body.data, answer=form.answer.data,
+            publish_answer=publish))
         if status is None:
-            flash(_("The public version was saved."), "success")
+            flash(_("The answer was published with its reviewed public version.") if publish
+                  else _("The public version was reviewed and saved."), "success")
             return redirect(url_for("register.review", code=found.code))
     elif request.method == "POST":
         status = 422
     entry = db.session.get(services.RegisterEntry, found.id)
-    rating_row = services.rating_of(found)
+    names = services.filer_names(found)
+    marked = {name: segments(getattr(form, name).data or "", names) for name in ("title", "body", "answer")}
+    original = {"title": segments(found.title, names), "body": segments(found.body, names),
+                "answer": segments(answer.body, names) if answer is not None else []}
+    texts = services.public_texts(found, reviewed)
     return render_template("register/review.html", item=found, form=form, entry=entry, answer=answer,
-                           rating=rating_row), status
+                           rating=services.rating_of(found), reviewed=reviewed, texts=texts, marked=marked,
+                           original=original, labels=LABELS,
+                           can_publish=answer is not None and answer.published_at is None
+                           and items.can_publish_answer(current_user, found)), status

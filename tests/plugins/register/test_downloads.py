@@ -44,7 +44,7 @@ def _sheet_rows(sheet) -> list[dict]:
     return [dict(zip(rows[0], row)) for row in rows[1:]]
 
 
-def test_the_register_in_three_formats_holds_the_same_rows(client, people, clock):
+def test_the_register_in_three_formats_holds_the_same_rows(client, people, clock, masked_at_once):
     codes = _seed(client, clock)
     response = client.get("/register/download.csv")
     assert response.headers.get_all("Content-Type") == ["text/csv; charset=utf-8"]
