@@ -18,20 +18,13 @@ from feedback.timeutil import LOCAL_TZ
 
 
 def place_name(unit) -> str:
-    """The locality written before the date: the province of the unit ("Quảng Ninh")."""
-    root = unit
-    for ancestor in unit.ancestors():
-        root = ancestor
-    name = root.name
-    for marker in ("tỉnh ", "thành phố ", "Tỉnh ", "Thành phố "):
-        if marker in name:
-            return name.split(marker, 1)[1].strip()
-    return name
+    """The locality written before the date (the unit's own, see ``Unit.document_place``)."""
+    return unit.document_place
 
 
 def abbreviation(unit) -> str:
-    """The unit's part of a document's symbol: the last part of its code ("SNNMT" of QN.SNNMT)."""
-    return unit.code.rsplit(".", 1)[-1].upper()
+    """The unit's part of a document's symbol ("STP", "UBND"; see ``Unit.document_abbreviation``)."""
+    return unit.document_abbreviation
 
 
 def minutes_number(session) -> str:
