@@ -97,6 +97,9 @@ MATRIX: list[Row] = [
     # The receipt shows the access key to the browser that filed, and sends anyone else to the
     # public page.
     Row("GET", "/receipt/<code>", PUBLIC, record=("filer",), contact=("filer",), key=("filer",)),
+    # The filer's own copy of the receipt, to print or as a PDF: with the key, in that browser only.
+    Row("GET", "/receipt/<code>/print", PUBLIC, key=("filer",)),
+    Row("GET", "/receipt/<code>/receipt.pdf", PUBLIC),
 
     # Proving the access key: the filer sends theirs, everyone else a wrong one.
     Row("POST", "/track/<code>", outcomes("deny", "ok", "deny", "deny", "deny", "deny"), data=_key_form),
@@ -118,6 +121,8 @@ MATRIX: list[Row] = [
           OF_RECORD, record=OF_THE_UNIT, contact=OF_THE_UNIT),
     *rows([("GET", "/staff/items/<code>/attachments/<int:attachment_id>"),
            ("GET", "/staff/letters/<int:letter_id>.pdf")], OF_RECORD),
+    # A copy of the receipt printed by staff: never the access key.
+    *rows([("GET", "/staff/items/<code>/receipt"), ("GET", "/staff/items/<code>/receipt.pdf")], OF_RECORD, key=()),
     *rows([("GET", "/staff/delegation"), ("POST", "/staff/delegation")], HEAD),
 
     # --- administration ------------------------------------------------------------------------
