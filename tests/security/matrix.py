@@ -124,6 +124,9 @@ MATRIX: list[Row] = [
     # A copy of the receipt printed by staff: never the access key.
     *rows([("GET", "/staff/items/<code>/receipt"), ("GET", "/staff/items/<code>/receipt.pdf")], OF_RECORD, key=()),
     *rows([("GET", "/staff/delegation"), ("POST", "/staff/delegation")], HEAD),
+    # The report to the People's Committee: staff, on their own units (the unit's figures, no record).
+    *rows([("GET", "/staff/reports/committee"), ("GET", "/staff/reports/committee.pdf"),
+           ("GET", "/staff/reports/committee.xlsx")], SIGNED_IN),
 
     # --- administration ------------------------------------------------------------------------
     *rows([("GET", "/admin/"), ("GET", "/admin/units"), ("GET", "/admin/units/new"), ("POST", "/admin/units/new"),
