@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, insert, select, update
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,7 +45,8 @@ class OutgoingDocument(db.Model):
     """One line of the register: the number, its symbol, what the document is and what it is about."""
 
     __tablename__ = "document_register"
-    __table_args__ = (UniqueConstraint("unit_id", "year", "number", name="uq_document_register_number"),)
+    __table_args__ = (UniqueConstraint("unit_id", "year", "number", name="uq_document_register_number"),
+                      Index("ix_document_register_owner", "owner_type", "owner_id", "kind"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -55,6 +56,9 @@ class OutgoingDocument(db.Model):
     symbol: Mapped[str] = mapped_column(String(64))
     issued_on: Mapped[dt.date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(String(500), default="")
+    # What the number was given to (an item, a dialogue session...), to find it again.
+    owner_type: Mapped[str | None] = mapped_column(String(32))
+    owner_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit = relationship("Unit")
@@ -98,9 +102,11 @@ def _ensure_counter(unit_id: int, year: int) -> None:
                        .on_conflict_do_nothing(index_elements=["unit_id", "year"]))
 
 
-def take(unit, kind: str, issued_on: dt.date, summaries: Sequence[str] = ("",)) -> list[Numbered]:
+def take(unit, kind: str, issued_on: dt.date, summaries: Sequence[str] = ("",),
+         owners: Sequence[tuple[str, int] | None] | None = None) -> list[Numbered]:
     """Take the next ``len(summaries)`` numbers of ``unit``'s register for ``issued_on``'s year, in this
-    transaction, one document of ``kind`` for each summary. Returned in order."""
+    transaction, one document of ``kind`` for each summary (given to the owner at the same place of
+    ``owners``, a (type, id) pair). Returned in order."""
     count = len(summaries)
     if count == 0:
         return []
@@ -112,9 +118,13 @@ def take(unit, kind: str, issued_on: dt.date, summaries: Sequence[str] = ("",)) 
     first = last - count + 1
     sign = symbol(kind, unit)
     now = utcnow()
+    owners = list(owners) if owners is not None else [None] * count
+    if len(owners) != count:
+        raise ValueError("one owner (or None) for each summary")
     rows = [{"unit_id": unit.id, "year": year, "number": first + offset, "kind": kind, "symbol": sign,
-             "issued_on": issued_on, "summary": (summary or "")[:500], "created_at": now}
-            for offset, summary in enumerate(summaries)]
+             "issued_on": issued_on, "summary": (summary or "")[:500], "created_at": now,
+             "owner_type": owner[0] if owner else None, "owner_id": owner[1] if owner else None}
+            for offset, (summary, owner) in enumerate(zip(summaries, owners))]
     db.session.execute(insert(OutgoingDocument), rows)
     ids = db.session.execute(select(OutgoingDocument.number, OutgoingDocument.id).where(
         OutgoingDocument.unit_id == unit.id, OutgoingDocument.year == year,
@@ -124,8 +134,15 @@ def take(unit, kind: str, issued_on: dt.date, summaries: Sequence[str] = ("",)) 
             for row in rows]
 
 
-def take_one(unit, kind: str, issued_on: dt.date, summary: str = "") -> Numbered:
-    return take(unit, kind, issued_on, [summary])[0]
+def take_one(unit, kind: str, issued_on: dt.date, summary: str = "", owner: tuple[str, int] | None = None) -> Numbered:
+    return take(unit, kind, issued_on, [summary], [owner])[0]
+
+
+def given(kind: str, owner: tuple[str, int]) -> OutgoingDocument | None:
+    """The first number of ``kind`` given to ``owner``, if any (so that a document keeps its number)."""
+    return db.session.scalar(select(OutgoingDocument).where(
+        OutgoingDocument.kind == kind, OutgoingDocument.owner_type == owner[0], OutgoingDocument.owner_id == owner[1])
+        .order_by(OutgoingDocument.id).limit(1))
 
 
 def register(unit, year: int):

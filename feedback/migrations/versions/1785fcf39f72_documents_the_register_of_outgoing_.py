@@ -34,11 +34,15 @@ def upgrade():
     sa.Column('symbol', sa.String(length=64), nullable=False),
     sa.Column('issued_on', sa.Date(), nullable=False),
     sa.Column('summary', sa.String(length=500), nullable=False),
+    sa.Column('owner_type', sa.String(length=32), nullable=True),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_document_register_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document_register')),
     sa.UniqueConstraint('unit_id', 'year', 'number', name='uq_document_register_number')
     )
+    with op.batch_alter_table('document_register', schema=None) as batch_op:
+        batch_op.create_index('ix_document_register_owner', ['owner_type', 'owner_id', 'kind'], unique=False)
     with op.batch_alter_table('accountability_apology_letters', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signed_for', sa.String(length=255), server_default='', nullable=False))
         batch_op.add_column(sa.Column('deputy_of', sa.String(length=255), server_default='', nullable=False))
@@ -64,18 +68,19 @@ def register_the_letters_already_issued():
     local = ZoneInfo("Asia/Ho_Chi_Minh")
     connection = op.get_bind()
     letters = connection.execute(sa.text(
-        "SELECT l.id, l.unit_id, l.year, l.number, l.created_at, u.code FROM accountability_apology_letters l "
+        "SELECT l.id, l.unit_id, l.year, l.number, l.created_at, u.code, l.item_id FROM accountability_apology_letters l "
         "JOIN units u ON u.id = l.unit_id ORDER BY l.unit_id, l.year, l.number")).all()
     last = {}
-    for letter_id, unit_id, year, number, created_at, code in letters:
+    for letter_id, unit_id, year, number, created_at, code, item_id in letters:
         if isinstance(created_at, str):
             created_at = dt.datetime.fromisoformat(created_at)
         issued_on = created_at.replace(tzinfo=dt.timezone.utc).astimezone(local).date()
         symbol = f"PXL-{code}"
         document_id = connection.execute(sa.text(
-            "INSERT INTO document_register (unit_id, year, number, kind, symbol, issued_on, summary, created_at) "
-            "VALUES (:unit, :year, :number, 'PXL', :symbol, :issued_on, '', :created_at) RETURNING id"),
-            {"unit": unit_id, "year": year, "number": number, "symbol": symbol, "issued_on": issued_on,
+            "INSERT INTO document_register (unit_id, year, number, kind, symbol, issued_on, summary, owner_type, "
+            "owner_id, created_at) VALUES (:unit, :year, :number, 'PXL', :symbol, :issued_on, '', 'item', :item, "
+            ":created_at) RETURNING id"),
+            {"item": item_id, "unit": unit_id, "year": year, "number": number, "symbol": symbol, "issued_on": issued_on,
              "created_at": created_at}).scalar_one()
         connection.execute(sa.text("UPDATE accountability_apology_letters SET symbol = :symbol, document_id = :document "
                                    "WHERE id = :id"), {"symbol": symbol, "document": document_id, "id": letter_id})
@@ -97,6 +102,9 @@ def downgrade():
         batch_op.drop_column('symbol')
         batch_op.drop_column('deputy_of')
         batch_op.drop_column('signed_for')
+
+    with op.batch_alter_table('document_register', schema=None) as batch_op:
+        batch_op.drop_index('ix_document_register_owner')
 
     op.drop_table('document_register')
     op.drop_table('document_counters')

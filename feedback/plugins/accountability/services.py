@@ -187,7 +187,9 @@ def issue_apologies(now: dt.datetime) -> int:
     rows = []
     for unit_items in by_unit.values():
         unit = unit_items[0].unit
-        numbers = numbering.take(unit, "PXL", today, [f"Xin lỗi và hẹn lại ngày trả lời, mã số {item.code}" for item in unit_items])
+        numbers = numbering.take(unit, "PXL", today,
+                                 [f"Xin lỗi và hẹn lại ngày trả lời, mã số {item.code}" for item in unit_items],
+                                 [("item", item.id) for item in unit_items])
         head, deputy = unit.head, deputies.get(unit.id)
         signer = deputy or head
         for item, numbered in zip(unit_items, numbers):
