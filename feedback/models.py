@@ -9,3 +9,4 @@ from feedback.throttle import Throttle  # noqa: F401
 from feedback.obligations.models import Obligation, ObligationChange, ObligationNotice  # noqa: F401
 from feedback.surveys.models import Survey, SurveyAnswer, SurveyCondition, SurveyInvitation, SurveyOption, SurveyQuestion, \
     SurveyResponse, SurveySection, SurveyVersion  # noqa: F401
+from feedback.numbering import DocumentCounter, OutgoingDocument  # noqa: F401

@@ -756,3 +756,14 @@ def top_margin_text(pdf: bytes) -> list[str]:
         page.extract_text(visitor_text=visit)
         result.append(" ".join(found))
     return result
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of a PDF, its runs of white space made one space."""
+    import io
+    from pypdf import PdfReader
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+def pdf_lines(pdf: bytes) -> list[str]:
+    """The lines of text of every page of a PDF, in reading order, each stripped; empty ones dropped."""
+    import io
+    from pypdf import PdfReader
+    return [" ".join(line.split()) for page in PdfReader(io.BytesIO(pdf)).pages
+            for line in page.extract_text().splitlines() if line.strip()]

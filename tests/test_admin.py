@@ -76,6 +76,24 @@ def test_edit_unit_with_end_before_start_is_refused(admin, app):
     assert get_unit(app, "P.XA")["valid_until"] is None
 
 
+def test_the_unit_form_sets_what_documents_say(admin, app):
+    data = {"code": "P.XA", "name": "Ủy ban nhân dân xã Cô Tô", "kind": "commune", "parent": "P",
+            "valid_from": "2025-07-01"}
+    bad = admin.post("/admin/units/P.XA/edit", data={**data, "abbreviation": "UB ND!", "locality": "Cô Tô"})
+    assert bad.status_code == 422
+    assert 'id="abbreviation-error"' in bad.text
+    with app.app_context():
+        unit = Unit.query.filter_by(code="P.XA").one()
+        assert (unit.abbreviation, unit.locality) == ("", "")
+        assert (unit.document_abbreviation, unit.document_place) == ("UBND", "Cô Tô")
+    assert admin.post("/admin/units/P.XA/edit", data={**data, "abbreviation": "ubnd-ct", "locality": "Đặc khu Cô Tô"}
+                      ).status_code == 302
+    with app.app_context():
+        unit = Unit.query.filter_by(code="P.XA").one()
+        assert (unit.document_abbreviation, unit.document_place) == ("UBND-CT", "Đặc khu Cô Tô")
+    assert 'value="UBND-CT"' in admin.get("/admin/units/P.XA/edit").text
+
+
 def test_merge_units_through_the_form(admin, app):
     response = admin.post("/admin/units/merge", data={"sources": ["P.XA"], "successor": "P.STP", "on": "2026-01-01"})
     assert response.status_code == 302

@@ -171,3 +171,38 @@ def test_items_public_before_reviews_stay_public(empty_database):
         (2, None, None, None, True, None, False),  # public; no answer yet
         (4, "Tiêu đề đã sửa", "Dự thảo đã xem", 2, True, None, False),  # the reviewed draft waits to be published
     ]
+
+
+def test_letters_issued_before_the_register_keep_their_numbers(empty_database):
+    """Upgraded from the schema before the register of outgoing documents: each letter already issued
+    becomes a line of it as it was printed, and its unit's counter starts after the last one."""
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        upgrade(revision="c5b742aca7c5")
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, code, name, kind, valid_from, created_at) VALUES "
+                              "(1, 'P.STP', 'Sở Tư pháp', 'department', '2025-07-01', '2025-07-01 00:00:00')"))
+            conn.execute(text(
+                "INSERT INTO items (id, code, kind, topic, channel, status, unit_id, title, body, publish, "
+                "received_at, created_at, due_at, deadline_days, access_key_hash, search_text) VALUES "
+                "(1, 'PA-26-TEST-0001', 'complaint', 'other', 'web', 'assigned', 1, 'T', 'N', false, "
+                "'2026-10-30 03:00:00', '2026-10-30 03:00:00', '2026-11-13 10:00:00', 10, 'x', '')"))
+            for letter_id, number in ((1, 1), (2, 2)):
+                conn.execute(text(
+                    "INSERT INTO accountability_apology_letters (id, item_id, unit_id, year, number, due_at, "
+                    "new_appointment, answered_late, signer_name, signer_title, created_at) VALUES (:id, 1, 1, 2026, "
+                    ":number, :due, '2026-11-23', false, 'A', 'B', '2026-11-15 18:00:00')"),
+                    {"id": letter_id, "number": number, "due": f"2026-11-1{number} 10:00:00"})
+        upgrade()
+        with _db.engine.connect() as conn:
+            lines = conn.execute(text("SELECT number, kind, symbol, issued_on, owner_type, owner_id FROM "
+                                      "document_register ORDER BY number")).all()
+            letters = conn.execute(text("SELECT symbol, document_id IS NOT NULL FROM accountability_apology_letters "
+                                        "ORDER BY id")).all()
+            counter = conn.execute(text("SELECT unit_id, year, last_number FROM document_counters")).all()
+        _db.engine.dispose()
+    # Dated the local day they were made (18:00 UTC is 01:00 the next day in Vietnam).
+    assert [(row[0], row[1], row[2], str(row[3])[:10], row[4], row[5]) for row in lines] == [
+        (1, "PXL", "PXL-P.STP", "2026-11-16", "item", 1), (2, "PXL", "PXL-P.STP", "2026-11-16", "item", 1)]
+    assert [tuple(row) for row in letters] == [("PXL-P.STP", True), ("PXL-P.STP", True)]
+    assert [tuple(row) for row in counter] == [(1, 2026, 2)]

@@ -17,6 +17,12 @@ class UnitForm(Form):
                          description=_l("Overdue items escalate to the parent unit's head."))
     valid_from = DateField(_l("Exists from"), validators=[InputRequired(_l("Enter a date."))])
     valid_until = DateField(_l("Exists until"), validators=[Optional()])
+    abbreviation = StringField(_l("Abbreviation in document symbols"), validators=[Length(max=32)],
+                               description=_l("As in 15/PXL-UBND. Empty: UBND for a People's Committee, else the "
+                                              "last part of the code."))
+    locality = StringField(_l("Locality written before the date of its documents"), validators=[Length(max=128)],
+                           description=_l("As in \"Cô Tô, ngày 05 tháng 02 năm 2027\". Empty: taken from the name "
+                                          "of the People's Committee it belongs to."))
 
 
 class MergeForm(Form):

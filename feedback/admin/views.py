@@ -79,7 +79,8 @@ def unit_form(code: str | None = None):
         return render_template("admin/unit_form.html", form=form, unit=unit), 422 if form.errors else 200
     parent = unit_by_code(form.parent.data)
     values = dict(code=form.code.data, name=form.name.data, kind=form.kind.data, parent=parent,
-                  valid_from=form.valid_from.data, valid_until=form.valid_until.data)
+                  valid_from=form.valid_from.data, valid_until=form.valid_until.data,
+                  abbreviation=(form.abbreviation.data or "").strip().upper(), locality=form.locality.data or "")
     if unit is None:
         return saved_or_rerender(lambda: create_unit(**values), form, "admin/unit_form.html",
                                  _("The unit was created."), url_for("admin.units"), unit=None)

@@ -14,7 +14,7 @@ from werkzeug.exceptions import BadRequest
 from feedback.errors import ServiceError
 from feedback.extensions import db
 from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_options
-from feedback.items import services
+from feedback.items import receipts, services
 from feedback.items.access import filer_item, grant_filer_access, staff_item
 from feedback.items.attachments import read_uploads
 from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, EraseForm, FilingForm, ListFilterForm, \
@@ -136,6 +136,43 @@ def receipt(code: str):
     else:
         grant_filer_access(item)
     return render_template("items/receipt.html", item=item, access_key=access_key, kiosk=entry["kiosk"])
+
+
+def _layout() -> str:
+    layout = request.args.get("layout", "a4")
+    if layout not in receipts.LAYOUTS:
+        raise ServiceError(_("There is no such layout of the receipt: choose A4 or 80 mm."))
+    return layout
+
+
+def _receipt_answer(item: Item, access_key: str | None, pdf: bool):
+    layout = _layout()
+    if not pdf:
+        return receipts.receipt_page(item, layout, access_key)
+    response = current_app.response_class(receipts.receipt_pdf(item, layout, access_key), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="phieu-tiep-nhan-{item.code}-{layout}.pdf"'
+    return response
+
+
+def _filers_copy(code: str, pdf: bool):
+    """The filer's own copy of the receipt, with the access key: only in the browser that filed."""
+    item = services.find_item(code)
+    entry = session.get(RECEIPT_SESSION_KEY, {}).get(item.code)
+    access_key = security.unseal(entry["key"]) if entry else None
+    if access_key is None:
+        return redirect(url_for("items.track", code=item.code))
+    security.private()
+    return _receipt_answer(item, access_key, pdf)
+
+
+@bp.route("/receipt/<code>/print")
+def receipt_print(code: str):
+    return _filers_copy(code, pdf=False)
+
+
+@bp.route("/receipt/<code>/receipt.pdf")
+def receipt_pdf(code: str):
+    return _filers_copy(code, pdf=True)
 
 
 # --- look-up --------------------------------------------------------------------------------
@@ -346,6 +383,18 @@ def _item_page(found: Item, form: ActionForm, status: int = 200):
                            can_publish=services.can_publish_answer(current_user, found),
                            timeline=services.timeline(found), viewers=viewers,
                            transfers=services.transfers_of(found), story=services.story(found)), status
+
+
+# A copy of the receipt printed by staff (at the desk, for a hotline or mailbox item): never with
+# the access key.
+@staff_bp.route("/items/<code>/receipt")
+def receipt(code: str):
+    return _receipt_answer(staff_item(code), None, pdf=False)
+
+
+@staff_bp.route("/items/<code>/receipt.pdf")
+def receipt_pdf(code: str):
+    return _receipt_answer(staff_item(code), None, pdf=True)
 
 
 @staff_bp.route("/items/<code>/actions", methods=["POST"])

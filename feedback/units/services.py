@@ -64,6 +64,22 @@ def _check_fields(code: str, name: str, kind: str, valid_from, valid_until) -> d
     return errors
 
 
+# An abbreviation in a document's symbol: capitals, digits and the hyphens between them ("UBND",
+# "SNNMT", "TTPVHCC"), as Decree 30/2020/ND-CP writes them.
+ABBREVIATION_PATTERN = re.compile(r"^[A-ZĐ0-9]+(?:-[A-ZĐ0-9]+)*$")
+
+
+def _check_document_fields(abbreviation: str, locality: str) -> dict:
+    errors = {}
+    abbreviation = (abbreviation or "").strip()
+    if abbreviation and (len(abbreviation) > 32 or not ABBREVIATION_PATTERN.match(abbreviation)):
+        errors["abbreviation"] = _("An abbreviation has up to 32 capital letters or digits, in parts joined by "
+                                   "hyphens (UBND, SNNMT).")
+    if len((locality or "").strip()) > 128:
+        errors["locality"] = _("The locality is longer than 128 characters.")
+    return errors
+
+
 def _would_cycle(unit: Unit, parent: Unit | None) -> bool:
     # Walk up from the new parent by object identity: new units have no id before flush.
     node, seen = parent, set()
@@ -76,26 +92,32 @@ def _would_cycle(unit: Unit, parent: Unit | None) -> bool:
 
 
 def create_unit(code: str, name: str, kind: str = "other", parent: Unit | None = None,
-                valid_from: dt.date | None = None, valid_until: dt.date | None = None) -> Unit:
+                valid_from: dt.date | None = None, valid_until: dt.date | None = None,
+                abbreviation: str = "", locality: str = "") -> Unit:
     code = (code or "").strip()
     valid_from = valid_from or local_today()
     errors = _check_fields(code, name, kind, valid_from, valid_until)
+    errors.update(_check_document_fields(abbreviation, locality))
     if errors:
         raise Invalid(_("The unit was not saved."), errors)
     if db.session.scalar(select(Unit.id).where(Unit.code == code)) is not None:
         raise Conflict(_("A unit with the code %(code)s exists already.", code=code),
                        {"code": _("This code is taken.")})
     unit = Unit(code=code, name=name.strip(), kind=kind, parent=parent,
-                valid_from=valid_from, valid_until=valid_until)
+                valid_from=valid_from, valid_until=valid_until,
+                abbreviation=(abbreviation or "").strip(), locality=(locality or "").strip())
     db.session.add(unit)
     db.session.flush()
     return unit
 
 
 def update_unit(unit: Unit, *, code: str, name: str, kind: str, parent: Unit | None,
-                valid_from: dt.date, valid_until: dt.date | None) -> Unit:
+                valid_from: dt.date, valid_until: dt.date | None, abbreviation: str | None = None,
+                locality: str | None = None) -> Unit:
+    """Change a unit; ``abbreviation`` and ``locality`` stay as they are when None."""
     code = (code or "").strip()
     errors = _check_fields(code, name, kind, valid_from, valid_until)
+    errors.update(_check_document_fields(abbreviation or "", locality or ""))
     if parent is not None and _would_cycle(unit, parent):
         errors["parent"] = _("A unit cannot be placed under itself or under one of its own sub-units.")
     if errors:
@@ -105,6 +127,10 @@ def update_unit(unit: Unit, *, code: str, name: str, kind: str, parent: Unit | N
                        {"code": _("This code is taken.")})
     unit.code, unit.name, unit.kind, unit.parent = code, name.strip(), kind, parent
     unit.valid_from, unit.valid_until = valid_from, valid_until
+    if abbreviation is not None:
+        unit.abbreviation = abbreviation.strip()
+    if locality is not None:
+        unit.locality = locality.strip()
     db.session.flush()
     return unit
 

@@ -102,6 +102,9 @@ MATRIX: list[Row] = [
     # The receipt shows the access key to the browser that filed, and sends anyone else to the
     # public page.
     Row("GET", "/receipt/<code>", PUBLIC, record=("filer",), contact=("filer",), key=("filer",)),
+    # The filer's own copy of the receipt, to print or as a PDF: with the key, in that browser only.
+    Row("GET", "/receipt/<code>/print", PUBLIC, key=("filer",)),
+    Row("GET", "/receipt/<code>/receipt.pdf", PUBLIC),
 
     # Proving the access key: the filer sends theirs, everyone else a wrong one.
     Row("POST", "/track/<code>", outcomes("deny", "ok", "deny", "deny", "deny", "deny"), data=_key_form),
@@ -126,7 +129,12 @@ MATRIX: list[Row] = [
           OF_RECORD, record=OF_THE_UNIT, contact=OF_THE_UNIT),
     *rows([("GET", "/staff/items/<code>/attachments/<int:attachment_id>"),
            ("GET", "/staff/letters/<int:letter_id>.pdf")], OF_RECORD),
+    # A copy of the receipt printed by staff: never the access key.
+    *rows([("GET", "/staff/items/<code>/receipt"), ("GET", "/staff/items/<code>/receipt.pdf")], OF_RECORD, key=()),
     *rows([("GET", "/staff/delegation"), ("POST", "/staff/delegation")], HEAD),
+    # The report to the People's Committee: staff, on their own units (the unit's figures, no record).
+    *rows([("GET", "/staff/reports/committee"), ("GET", "/staff/reports/committee.pdf"),
+           ("GET", "/staff/reports/committee.xlsx")], SIGNED_IN),
 
     # --- administration ------------------------------------------------------------------------
     *rows([("GET", "/admin/"), ("GET", "/admin/units"), ("GET", "/admin/units/new"), ("POST", "/admin/units/new"),

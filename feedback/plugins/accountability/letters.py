@@ -8,24 +8,29 @@ import datetime as dt
 from feedback import documents
 from feedback.timeutil import LOCAL_TZ
 
+# How a citizen is addressed when their sex is not known.
+SALUTATION = "Ông/Bà"
 
-def place_name(unit) -> str:
-    """The place written before the date: the province of the unit ("Quảng Ninh")."""
-    root = unit
-    for ancestor in unit.ancestors():
-        root = ancestor
-    name = root.name
-    for marker in ("tỉnh ", "thành phố ", "Tỉnh ", "Thành phố "):
-        if marker in name:
-            return name.split(marker, 1)[1].strip()
-    return name
+
+def addressee(item) -> str:
+    """"Ông/Bà Nguyễn Thị Hoa", or "Ông/Bà" alone for a filer who gave no name."""
+    name = " ".join((item.contact.name if item.contact and item.contact.name else "").split())
+    return f"{SALUTATION} {name}" if name else SALUTATION
+
+
+def recipients(unit) -> list[str]:
+    """The "Nơi nhận" of a letter: the filer (named above), the unit above for its information."""
+    names = ["Như trên"]
+    if unit.parent is not None:
+        names.append(f"{unit.parent.name} (để báo cáo)")
+    return names
 
 
 def render_letter(letter, today: dt.date) -> bytes:
     item = letter.item
+    unit = letter.unit
     return documents.render_pdf(
-        "accountability/letter.html", letter=letter, item=item, unit=letter.unit, parent=letter.unit.parent,
-        place=place_name(letter.unit), today=today,
+        "accountability/letter.html", letter=letter, item=item, unit=unit, parent=unit.parent,
+        place=unit.document_place, today=today, filer=addressee(item), recipients=recipients(unit),
         received=item.received_at.astimezone(LOCAL_TZ), due=letter.due_at.astimezone(LOCAL_TZ),
-        filer=item.contact.name if item.contact and item.contact.name else "Ông/Bà",
     )

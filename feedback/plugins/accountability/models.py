@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
+from feedback.numbering import reference, symbol
 from feedback.storage import StoredBytes
 from feedback.timeutil import UTCDateTime, utcnow
 
@@ -94,6 +95,13 @@ class ApologyLetter(db.Model):
     answered_late: Mapped[bool] = mapped_column(Boolean)
     signer_name: Mapped[str] = mapped_column(String(255), default="")
     signer_title: Mapped[str] = mapped_column(String(255), default="")
+    # The signature's form (Decree 30/2020/ND-CP): the collective body the head signs for ("TM. ỦY BAN
+    # NHÂN DÂN"), and the head's title when a deputy signs for the head ("KT. GIÁM ĐỐC").
+    signed_for: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    deputy_of: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # The symbol of its number in the unit's register of outgoing documents ("PXL-UBND").
+    symbol: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document_register.id"))
     # Made by a job after the tick that numbered the letter committed; None until then.
     pdf: Mapped[bytes | None] = mapped_column(StoredBytes, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -103,7 +111,8 @@ class ApologyLetter(db.Model):
 
     @property
     def reference(self) -> str:
-        return f"{self.number:02d}/PXL-{self.unit.code}"
+        """"15/PXL-UBND", as numbered in the unit's register of outgoing documents."""
+        return reference(self.number, self.symbol or symbol("PXL", self.unit))
 
 
 class Answer(db.Model):

@@ -51,6 +51,13 @@ def feedback_register_blueprints(app):
 
 
 @hookimpl
+def feedback_register_commands(cli, app):
+    from feedback.plugins.accountability.cli import committee_report
+
+    cli.add_command(committee_report)
+
+
+@hookimpl
 def feedback_item_assignee(item):
     """The head of the item's unit, or the deputy named while the head is away."""
     from feedback.plugins.accountability.services import assignee_for

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
-from feedback import jobs, messages
+from feedback import jobs, messages, numbering
 from feedback.extensions import db
 from feedback.items.messages import to_staff
 from feedback.items.models import Item
@@ -236,6 +236,14 @@ def late_items_without_letter(now: dt.datetime):
                               .options(selectinload(Item.unit).selectinload(Unit.head)))
 
 
+def acting_deputies(unit_ids, day: dt.date) -> dict:
+    """The deputy who stands in for each unit's head on ``day`` (a delegation), by unit id."""
+    delegations = db.session.scalars(select(Delegation).where(
+        Delegation.unit_id.in_(unit_ids), Delegation.starts_on <= day, Delegation.ends_on >= day)
+        .order_by(Delegation.starts_on).options(selectinload(Delegation.delegate))).all()
+    return {delegation.unit_id: delegation.delegate for delegation in delegations}
+
+
 def issue_apologies(now: dt.datetime) -> int:
     """Number and date a letter for every lateness without one, in this transaction; the PDFs are
     made by jobs after the commit (render_letter), which then send them. A fixed number of
@@ -246,19 +254,28 @@ def issue_apologies(now: dt.datetime) -> int:
     if not late:
         return 0
     appointment_day = calendar.add_working_days(today, current_app.config["APOLOGY_NEW_APPOINTMENT_DAYS"])[0]
-    numbers = dict(db.session.execute(select(ApologyLetter.unit_id, func.max(ApologyLetter.number)).where(
-        ApologyLetter.year == today.year, ApologyLetter.unit_id.in_({item.unit_id for item in late}),
-    ).group_by(ApologyLetter.unit_id)).all())
-    rows = []
+    by_unit: dict[int, list[Item]] = {}
     for item in late:
-        answered_late = item.responded_at is not None and item.responded_at > item.due_at
-        numbers[item.unit_id] = (numbers.get(item.unit_id) or 0) + 1
-        signer = item.unit.head
-        rows.append({
-            "item_id": item.id, "unit_id": item.unit_id, "year": today.year, "number": numbers[item.unit_id],
-            "due_at": item.due_at, "answered_late": answered_late, "created_at": now, "pdf": None,
-            "new_appointment": item.responded_at.astimezone(LOCAL_TZ).date() if answered_late else appointment_day,
-            "signer_name": signer.name if signer else "", "signer_title": signer.title if signer else ""})
+        by_unit.setdefault(item.unit_id, []).append(item)
+    deputies = acting_deputies({item.unit_id for item in late}, today)
+    rows = []
+    for unit_items in by_unit.values():
+        unit = unit_items[0].unit
+        numbers = numbering.take(unit, "PXL", today,
+                                 [f"Xin lỗi và hẹn lại ngày trả lời, mã số {item.code}" for item in unit_items],
+                                 [("item", item.id) for item in unit_items])
+        head, deputy = unit.head, deputies.get(unit.id)
+        signer = deputy or head
+        for item, numbered in zip(unit_items, numbers):
+            answered_late = item.responded_at is not None and item.responded_at > item.due_at
+            rows.append({
+                "item_id": item.id, "unit_id": item.unit_id, "year": numbered.year, "number": numbered.number,
+                "symbol": numbered.symbol, "document_id": numbered.id,
+                "due_at": item.due_at, "answered_late": answered_late, "created_at": now, "pdf": None,
+                "new_appointment": item.responded_at.astimezone(LOCAL_TZ).date() if answered_late else appointment_day,
+                "signer_name": signer.name if signer else "", "signer_title": signer.title if signer else "",
+                "signed_for": unit.collective_body or "",
+                "deputy_of": (head.title if head and head.title else "Thủ trưởng đơn vị") if deputy else ""})
     db.session.execute(insert(ApologyLetter), rows)
     by_item = {item.id: item for item in late}
     letters = db.session.scalars(select(ApologyLetter).where(

@@ -26,6 +26,7 @@ from feedback.plugins.accountability.transfers import period as transfer_period
 from feedback.plugins.accountability.transfers import transfer_report
 from feedback.timeutil import local_today, utcnow
 from feedback.transaction import run
+from feedback.units.models import Unit
 from feedback.workdays import Calendar, local_deadline
 
 bp = Blueprint("accountability", __name__, template_folder="templates")
@@ -203,3 +204,82 @@ def filer_letter(code: str, letter_id: int):
     return _pdf(letter)
 
 
+
+
+# --- the report to the People's Committee ----------------------------------------------------
+
+
+def _report_scope(code: str):
+    """The unit a member of staff reports on: one of theirs (their unit by default); 404 otherwise."""
+    from feedback.errors import Invalid
+    from feedback.units.models import Unit
+
+    scope = units_in_scope(current_user)
+    if not code:
+        unit = current_user.unit
+        if unit is None:
+            raise Invalid(_("Choose the unit to report on."), {"unit": _("Choose the unit to report on.")})
+    else:
+        unit = db.session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None or (scope is not None and unit.id not in scope):
+        abort(404)
+    return unit
+
+
+def _committee_report(fmt: str):
+    from flask import request
+
+    from feedback.plugins.accountability import report as committee
+
+    unit = _report_scope(request.args.get("unit", ""))
+    figures = committee.build(unit, committee.parse_period(request.args.get("period", "")))
+    name = f"bao-cao-phan-anh-kien-nghi-{unit.code}-{figures.period.slug}"
+    if fmt == "pdf":
+        body, mimetype = committee.pdf(figures), "application/pdf"
+    else:
+        body, mimetype = committee.xlsx(figures), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@bp.route("/staff/reports/committee")
+@login_required
+def committee_report():
+    """The form, and the figures of the period asked for with their PDF and XLSX."""
+    from flask import request
+
+    from feedback.errors import Invalid
+    from feedback.forms import unit_options
+    from feedback.plugins.accountability import report as committee
+
+    scope = units_in_scope(current_user)
+    allowed = None if scope is None else set(db.session.scalars(select(Unit.code).where(Unit.id.in_(scope))))
+    units = [(code, label) for code, label in unit_options(with_code=True) if allowed is None or code in allowed]
+    asked = {"unit": request.args.get("unit", "") or (current_user.unit.code if current_user.unit else ""),
+             "period": request.args.get("period", "")}
+    figures, errors = None, {}
+    if asked["period"]:
+        try:
+            figures = committee.build(_report_scope(asked["unit"]), committee.parse_period(asked["period"]))
+        except Invalid as refusal:
+            errors = refusal.fields or {"period": str(refusal.message)}
+    return render_template("accountability/committee_report_page.html", units=units, asked=asked, figures=figures,
+                           errors=errors, rows=committee.unit_rows(figures) if figures else [],
+                           measures=committee.MEASURES, chart=committee.chart(figures) if figures else None,
+                           counts=[(_("By channel"), committee.count_rows(figures.by_channel, committee.CHANNELS)),
+                                   (_("By topic"), committee.count_rows(figures.by_topic, committee.TOPICS)),
+                                   (_("By status"), committee.count_rows(figures.by_status, committee.STATUSES))]
+                           if figures else []), 422 if errors else 200
+
+
+@bp.route("/staff/reports/committee.pdf")
+@login_required
+def committee_report_pdf():
+    return _committee_report("pdf")
+
+
+@bp.route("/staff/reports/committee.xlsx")
+@login_required
+def committee_report_xlsx():
+    return _committee_report("xlsx")

@@ -10,45 +10,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
-
-from feedback import documents
+from feedback import documents, numbering
 from feedback.extensions import db
 from feedback.timeutil import LOCAL_TZ
 
 
 def place_name(unit) -> str:
-    """The locality written before the date: the province of the unit ("Quảng Ninh")."""
-    root = unit
-    for ancestor in unit.ancestors():
-        root = ancestor
-    name = root.name
-    for marker in ("tỉnh ", "thành phố ", "Tỉnh ", "Thành phố "):
-        if marker in name:
-            return name.split(marker, 1)[1].strip()
-    return name
+    """The locality written before the date (the unit's own, see ``Unit.document_place``)."""
+    return unit.document_place
 
 
 def abbreviation(unit) -> str:
-    """The unit's part of a document's symbol: the last part of its code ("SNNMT" of QN.SNNMT)."""
-    return unit.code.rsplit(".", 1)[-1].upper()
+    """The unit's part of a document's symbol ("STP", "UBND"; see ``Unit.document_abbreviation``)."""
+    return unit.document_abbreviation
 
 
 def minutes_number(session) -> str:
-    """``07/BB-STP``: numbered per unit and year, kept by every later version."""
-    from feedback.plugins.dialogues.models import DialogueSession, Minutes
-
+    """``07/BB-STP``: the next number of the unit's register of outgoing documents (feedback.numbering),
+    for the year of the session, taken when the minutes are first frozen and kept by every later version."""
     for version in session.minutes:
         if version.content and version.content.get("number"):
             return version.content["number"]
-    year = session.starts_at.astimezone(LOCAL_TZ).year
-    first = dt.datetime(year, 1, 1, tzinfo=LOCAL_TZ)
-    numbered = db.session.scalar(
-        select(func.count(func.distinct(DialogueSession.id))).join(Minutes, Minutes.session_id == DialogueSession.id)
-        .where(DialogueSession.unit_id == session.unit_id, DialogueSession.starts_at >= first,
-               DialogueSession.starts_at < first.replace(year=year + 1), DialogueSession.id != session.id,
-               Minutes.content_sha256 != ""))
-    return f"{numbered + 1:02d}/BB-{abbreviation(session.unit)}"
+    owner = ("dialogue", session.id)
+    # Minutes sent back to the secretary lose their frozen content, not their number.
+    numbered = numbering.given("BB", owner)
+    if numbered is not None:
+        return numbered.reference
+    day = session.starts_at.astimezone(LOCAL_TZ).date()
+    return numbering.take_one(session.unit, "BB", day, f"Biên bản hội nghị đối thoại ngày {day:%d/%m/%Y}",
+                              owner=owner).reference
 
 
 def snapshot(session, minutes) -> dict:

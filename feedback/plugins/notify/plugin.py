@@ -22,6 +22,9 @@ SETTINGS = {
     "SMS_GATEWAY_AUTH": None,
     "SMS_GATEWAY_BODY": '{"to": {to}, "text": {text}, "reference": {key}}',
     "SMS_GATEWAY_TIMEOUT": 10,
+    # Send SMS in plain letters (no Vietnamese diacritics) so that they fit GSM-7: 160 characters
+    # a message instead of 70, which divides the cost of most messages by two or three.
+    "SMS_WITHOUT_DIACRITICS": False,
     "OUTBOX_SEND_LEASE_SECONDS": 120,
     "OUTBOX_SWEEP_AFTER_SECONDS": 300,
 }

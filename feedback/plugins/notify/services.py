@@ -13,6 +13,7 @@ from feedback import jobs
 from feedback.errors import Conflict
 from feedback.extensions import db
 from feedback.pluginmanager import hook
+from feedback.plugins.notify import sms
 from feedback.plugins.notify.channels import DeliveryError
 from feedback.plugins.notify.models import OutboxMessage
 from feedback.timeutil import utcnow
@@ -33,12 +34,14 @@ def queue(messages) -> int:
         return 0
     known = set(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys))))
     now, rows = utcnow(), []
+    plain = current_app.config["SMS_WITHOUT_DIACRITICS"]
     for message in messages:
         if message.key in known:
             continue
         known.add(message.key)
+        body = sms.without_diacritics(message.body) if plain and message.channel == "sms" else message.body
         rows.append({"key": message.key, "channel": message.channel, "kind": message.kind,
-                     "recipient": message.address, "subject": message.subject, "body": message.body,
+                     "recipient": message.address, "subject": message.subject, "body": body,
                      "owner_type": message.owner_type, "owner_id": message.owner_id, "reference": message.reference,
                      "link": message.link, "attachment": message.attachment,
                      "attachment_name": message.attachment_name, "enqueued_at": now})
@@ -57,6 +60,8 @@ def queue_message(channel: str, kind: str, recipient: str, subject: str, body: s
                   attachment_name: str = "") -> OutboxMessage:
     """One message written directly to the outbox, with a key of its own."""
     owner_type, owner_id = owner or (None, None)
+    if channel == "sms" and current_app.config["SMS_WITHOUT_DIACRITICS"]:
+        body = sms.without_diacritics(body)
     message = OutboxMessage(key=uuid.uuid4().hex, channel=channel, kind=kind, recipient=recipient, subject=subject,
                             body=body, owner_type=owner_type, owner_id=owner_id, attachment=attachment,
                             attachment_name=attachment_name, enqueued_at=utcnow())

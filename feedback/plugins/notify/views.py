@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from feedback.auth.decorators import roles_required
 from feedback.extensions import db
 from feedback.forms import commit_or_flash
+from feedback.plugins.notify import sms
 from feedback.plugins.notify.models import STATUSES, OutboxMessage
 from feedback.plugins.notify.services import retry
 
@@ -37,7 +38,10 @@ def outbox():
     counts = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == status)
                               .order_by(OutboxMessage.id.desc()).limit(200)).all()
-    return render_template("notify/outbox.html", rows=rows, status=status, counts=counts, statuses=STATUSES)
+    costs = {row.id: sms.cost(row.body) for row in rows if row.channel == "sms"}
+    return render_template("notify/outbox.html", rows=rows, status=status, counts=counts, statuses=STATUSES,
+                           costs=costs, segments=sum(cost.segments for cost in costs.values()),
+                           plain=current_app.config["SMS_WITHOUT_DIACRITICS"])
 
 
 @bp.route("/<int:message_id>/retry", methods=["POST"])

@@ -108,7 +108,7 @@ def test_an_overdue_item_is_escalated_and_gets_a_letter(runner, late, clock):
     letter = _db.session.scalar(select(ApologyLetter))
     assert letter.item_id == found.id
     assert letter.unit.code == "P.STP"
-    assert (letter.year, letter.number, letter.reference) == (2026, 1, "01/PXL-P.STP")
+    assert (letter.year, letter.number, letter.reference) == (2026, 1, "01/PXL-STP")
     assert letter.due_at == local(2026, 11, 13, 17)
     assert letter.answered_late is False
     # Five working days after Monday 16/11: 17-20/11 and 23/11.
@@ -117,7 +117,7 @@ def test_an_overdue_item_is_escalated_and_gets_a_letter(runner, late, clock):
     assert letter.pdf.startswith(b"%PDF")
     issued = [e for e in found.events if e.action == "apology_issued"]
     assert len(issued) == 1
-    assert issued[0].data == {"letter": letter.id, "reference": "01/PXL-P.STP", "new_appointment": "2026-11-23"}
+    assert issued[0].data == {"letter": letter.id, "reference": "01/PXL-STP", "new_appointment": "2026-11-23"}
 
 
 def test_an_item_answered_late_gets_a_letter(runner, client, late, clock):
@@ -196,7 +196,7 @@ def test_services_tick_with_a_far_future_now(db, late):
     assert summary == "0 reminders, 1 escalations, 1 apology letters"
     letter = _db.session.scalar(select(ApologyLetter))
     assert letter.year == 2027
-    assert letter.reference == "01/PXL-P.STP"
+    assert letter.reference == "01/PXL-STP"
     # Five working days after Tuesday 1/6/2027.
     assert letter.new_appointment == dt.date(2027, 6, 8)
     _db.session.commit()
@@ -248,7 +248,7 @@ def test_hook_feedback_apology_issued(runner, late, clock, register_plugin):
     tick(runner, clock, local(2026, 11, 16, 8))
     tick(runner, clock, local(2026, 11, 16, 9))
     letter_id = _db.session.scalar(select(ApologyLetter.id))
-    assert calls == [(late, letter_id, "01/PXL-P.STP", False, b"%PDF-")]
+    assert calls == [(late, letter_id, "01/PXL-STP", False, b"%PDF-")]
 
 
 def test_a_failing_event_plugin_does_not_stop_tick(runner, late, clock, register_plugin, caplog):

@@ -250,3 +250,22 @@ def test_the_minutes_only_print_what_the_public_may_read(app, db, people):
     for secret in ("Lê Thị Mận", "0912 345 678", "0912345678", "man@example.vn", "001203004005"):
         assert secret not in text
     assert "[họ tên]" in text and "[số điện thoại]" in text
+
+
+def test_the_minutes_take_their_number_from_the_units_register(app, db, people):
+    """Letters, minutes and reports share the unit's register of outgoing documents: numbers follow
+    each other whatever the kind; sending the minutes back and again keeps the number they took."""
+    from feedback import numbering
+    from feedback.units.services import get_unit
+
+    numbering.take_one(get_unit("P.STP"), "PXL", dt.date(2027, 1, 12), "a letter of apology")
+    minutes = hold_dialogue(plan_dialogue(), questions=1)
+    actor = head(db)
+    services.save_minutes(minutes, summary="Hội nghị đã trao đổi.", changes="", actor=actor)
+    services.submit_minutes(minutes, actor)
+    assert minutes.content["number"] == "02/BB-STP"
+    services.return_minutes(minutes, "Bổ sung kết luận.", actor)
+    services.submit_minutes(minutes, actor)
+    assert minutes.content["number"] == "02/BB-STP"
+    lines = db.session.scalars(numbering.register(get_unit("P.STP"), 2027)).all()
+    assert [(line.reference, line.kind) for line in lines] == [("01/PXL-STP", "PXL"), ("02/BB-STP", "BB")]
