@@ -172,6 +172,7 @@ def configure_deployment(app: Flask) -> None:
 
 
 def configure_security(app: Flask) -> None:
-    from feedback import security
+    from feedback import httpcache, security
 
+    httpcache.init_app(app)
     security.init_app(app)
