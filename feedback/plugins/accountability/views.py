@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -34,7 +35,9 @@ bp = Blueprint("accountability", __name__, template_folder="templates")
 @login_required
 def inbox():
     scope = units_in_scope(current_user)
-    query = select(Item).where(Item.status.in_(OPEN_STATUSES))
+    # The drafts and units of every row in two queries, not two per row.
+    query = select(Item).options(selectinload(Item.responses), joinedload(Item.unit)).where(
+        Item.status.in_(OPEN_STATUSES))
     if scope is not None:
         query = query.where((Item.assignee_id == current_user.id) | Item.unit_id.in_(scope))
     items = db.session.scalars(query.order_by(Item.due_at.asc().nulls_last(), Item.id)).all()
