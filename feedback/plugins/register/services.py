@@ -19,6 +19,7 @@ from feedback.items.models import KINDS, TOPICS, Item, Response
 from feedback.items.services import log, public_text, restrict_public_view, transition
 from feedback.items.states import OPEN_STATUSES, STATUSES
 from feedback.pagination import Keyset
+from feedback.plugins.register import search as search_index
 from feedback.plugins.register.models import PublicText, Rating, RegisterEntry
 from feedback.procedures.models import Procedure
 from feedback.text import fold
@@ -264,6 +265,10 @@ def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50)
     if words:
         code = codes.normalise(filters.q)
         matches = and_(*[RegisterEntry.search_text.like("%" + _escape_like(word) + "%", escape="\\") for word in words])
+        expression = search_index.match_expression(words)
+        if expression is not None and search_index.available(db.session):
+            # SQLite: the full-text index narrows the rows, the LIKEs above still decide.
+            matches = and_(RegisterEntry.item_id.in_(search_index.matching_ids(expression)), matches)
         query = query.where(or_(RegisterEntry.code == code, matches) if codes.is_valid(code) else matches)
     keyset = Keyset(salt="register-cursor", sort=filters.sort, sort_value=sort_value, id_column=RegisterEntry.item_id,
                     descending=descending, key=column.key, missing=_EPOCH)
