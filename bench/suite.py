@@ -369,7 +369,7 @@ def run(args) -> int:
     cluster = None
     report: dict = {"rounds": args.rounds, "backend": args.backend, "scale": args.scale, "duration": args.duration,
                     "connections": args.connections, "workers": args.workers, "threads": args.threads,
-                    "cores": os.cpu_count(), "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+                    "cores": os.cpu_count(), "load_before": os.getloadavg(), "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     failures = 0
     try:
         if args.backend == "sqlite":
@@ -447,6 +447,7 @@ def run(args) -> int:
                                 "p95_target": s.p95_target, "ratio_target": s.ratio_target, **s.figures,
                                 "ratio": (s.figures["rps"] / report["ceiling"][s.ceiling]["rps"]) if s.ceiling else None}
                                for s in scenarios]
+        report["load_after"] = os.getloadavg()
         print_report(report, info)
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2, default=str))
@@ -476,7 +477,8 @@ def print_report(report: dict, info: dict) -> None:
     print()
     print(f"== {report['backend']}, scale {report['scale']} ({info['register']:,} items in the register); "
           f"gunicorn {report['workers']} workers x {report['threads']} threads; wrk {report['duration']} s a scenario; "
-          f"{report['cores']} cores")
+          f"{report['cores']} cores; load average {report['load_before'][0]:.1f} before, "
+          f"{report['load_after'][0]:.1f} after")
     print(f"ceiling (minimal Flask app, mean of {report['rounds']} rounds): " + ", ".join(
         f"{name} {figures['rps']:.0f} req/s (p95 {figures['p95']:.1f} ms)" for name, figures in report["ceiling"].items()))
     print(f"{'scenario':44} {'req/s':>8} {'ratio':>6} {'p50':>7} {'p95':>7} {'p99':>7}  targets")
