@@ -60,7 +60,8 @@ def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     # Inside the package, so that an installed wheel can upgrade its database too.
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
-                     render_as_batch=True, compare_type=True, render_item=_render_migration_item)
+                     render_as_batch=True, compare_type=True, render_item=_render_migration_item,
+                     include_name=_outside_the_models)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     login_manager.init_app(app)
@@ -88,6 +89,12 @@ def _render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl.__class__.__name__}()"
     return False
+
+
+def _outside_the_models(name, type_, parent_names) -> bool:
+    """What autogenerate compares: not the full-text tables a migration makes outside the models
+    (named ``*_fts``, with SQLite's shadow tables ``*_fts_*``)."""
+    return not (type_ == "table" and name is not None and (name.endswith("_fts") or "_fts_" in name))
 
 
 def _tune_sqlite(engine, busy_timeout: float) -> None:
@@ -189,6 +196,7 @@ def configure_deployment(app: Flask) -> None:
 
 
 def configure_security(app: Flask) -> None:
-    from feedback import security
+    from feedback import httpcache, security
 
+    httpcache.init_app(app)
     security.init_app(app)

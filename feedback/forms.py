@@ -73,10 +73,10 @@ def choices(pairs) -> list[SelectChoice]:
 
 def unit_options(blank: str | None = None, current_only: bool = False, with_code: bool = True) -> list[tuple[str, str]]:
     """(code, label) pairs of the units in tree order, labels indented by depth."""
-    from feedback.units.services import list_units, tree
+    from feedback.units.services import list_unit_names, tree
 
     pairs = [("", blank)] if blank is not None else []
-    for depth, unit in tree(list_units(current_only=current_only)):
+    for depth, unit in tree(list_unit_names(current_only=current_only)):
         pairs.append((unit.code, f"{'— ' * depth}{unit.name}" + (f" ({unit.code})" if with_code else "")))
     return pairs
 

@@ -6,6 +6,7 @@ deadlines counted in it (office closing time, the day counting starts, the days 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -132,11 +133,38 @@ class Calendar:
             return 0
         if (end - start).days > MAX_SPAN_DAYS:
             raise ValueError("span longer than five years")
-        days, count = start, 0
-        while days < end:
-            days += dt.timedelta(days=1)
-            count += self.is_working_day(days)
+        # The official calendar's counts, made once per year and process; then the announced changes.
+        count = sum(_official_counts(year)[-1] for year in range(start.year, end.year))
+        count += _official_counts(end.year)[_day_of_year(end)] - _official_counts(start.year)[_day_of_year(start)]
+        for day, (working, _name) in self.changes.items():
+            if start < day <= end and working != _OFFICIAL.is_working_day(day):
+                count += 1 if working else -1
         return count
+
+
+# Which days are working days does not depend on the language of the holidays' names: one
+# official calendar for the process, whose years are filled in once (under a lock: threads).
+_OFFICIAL = holidays.country_holidays("VN")
+_COUNTS: dict[int, tuple[int, ...]] = {}
+_COUNTS_LOCK = threading.Lock()
+
+
+def _day_of_year(day: dt.date) -> int:
+    return day.timetuple().tm_yday - 1
+
+
+def _official_counts(year: int) -> tuple[int, ...]:
+    """Official working days from 1 January of ``year`` up to each of its days, inclusive."""
+    counts = _COUNTS.get(year)
+    if counts is None:
+        with _COUNTS_LOCK:
+            day, total, running = dt.date(year, 1, 1), 0, []
+            while day.year == year:
+                total += _OFFICIAL.is_working_day(day)
+                running.append(total)
+                day += dt.timedelta(days=1)
+            counts = _COUNTS[year] = tuple(running)
+    return counts
 
 
 # --- deadlines in working days ---------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import random
+
 import pytest
 
 from feedback.workdays import MAX_SPAN_DAYS, Calendar
@@ -209,3 +211,21 @@ def test_an_announced_change_can_cancel_the_packages_make_up_saturday():
     assert calendar.is_working_day(D(2026, 8, 31))
     assert calendar.add_working_days(D(2026, 8, 20), 3)[0] == D(2026, 8, 25)
     assert calendar.add_working_days(D(2026, 8, 28), 1)[0] == D(2026, 8, 31)
+
+
+# --- the count by yearly totals agrees with walking day by day --------------------------------
+
+
+def walked(calendar: Calendar, start: dt.date, end: dt.date) -> int:
+    return sum(calendar.is_working_day(day) for day in days(start + dt.timedelta(days=1), end)) if end > start else 0
+
+
+def test_working_days_between_agrees_with_walking_the_days():
+    rng = random.Random(14)
+    for _ in range(300):
+        start = D(2020, 1, 1) + dt.timedelta(days=rng.randrange(11 * 365))
+        end = start + dt.timedelta(days=rng.randrange(-10, 1200))
+        changes = {start + dt.timedelta(days=rng.randrange(-30, 1300)): (rng.random() < 0.5, "Thay đổi")
+                   for _ in range(rng.randrange(6))}
+        calendar = Calendar(changes=changes)
+        assert calendar.working_days_between(start, end) == walked(calendar, start, end), (start, end, changes)

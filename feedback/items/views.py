@@ -94,11 +94,13 @@ def file():
         form.unit.data = request.args.get("unit", "")
         form.kind.data = request.args.get("kind", "complaint")
         form.submission.data = new_submission_token()
-    _fill_choices(form)
     kiosk = request.args.get("channel") == "kiosk"
     if request.method == "GET" or "pick_unit" in request.form:
+        _fill_choices(form)
         return render_template("items/file.html", form=form, kiosk=kiosk)
+    # The choices are for showing the form again: a filing that goes through does without them.
     if not form.validate():
+        _fill_choices(form)
         return render_template("items/file.html", form=form, kiosk=kiosk), 422
     if form.website.data:
         # A bot filled the field people never see.
@@ -107,6 +109,7 @@ def file():
     filed, refused = commit_or_show_errors(
         form, lambda: services.file_item(_filing_from(form, "kiosk" if kiosk else "web", files=files), token=token))
     if refused:
+        _fill_choices(form)
         return render_template("items/file.html", form=form, kiosk=kiosk), refused
     item, access_key, _created = filed
     # The session is signed, not encrypted: the key travels sealed.

@@ -26,11 +26,21 @@ def get_unit(code: str) -> Unit:
 
 
 def list_units(current_only: bool = False, on: dt.date | None = None) -> list[Unit]:
-    query = select(Unit).order_by(Unit.code)
+    return list(db.session.scalars(_current(select(Unit).order_by(Unit.code), current_only, on)))
+
+
+def list_unit_names(current_only: bool = False, on: dt.date | None = None) -> list:
+    """Rows of (id, parent_id, code, name), in code order: what a list of choices needs, without
+    building every unit as an object (pages with a unit picker show hundreds)."""
+    query = select(Unit.id, Unit.parent_id, Unit.code, Unit.name).order_by(Unit.code)
+    return list(db.session.execute(_current(query, current_only, on)))
+
+
+def _current(query, current_only: bool, on: dt.date | None):
     if current_only:
         day = on or local_today()
         query = query.where(Unit.valid_from <= day, (Unit.valid_until.is_(None)) | (Unit.valid_until >= day))
-    return list(db.session.scalars(query))
+    return query
 
 
 def tree(units: list[Unit]) -> list[tuple[int, Unit]]:

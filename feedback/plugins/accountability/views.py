@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -39,8 +39,9 @@ bp = Blueprint("accountability", __name__, template_folder="templates")
 @login_required
 def inbox():
     scope = units_in_scope(current_user)
-    query = select(Item).where(Item.status.in_(OPEN_STATUSES)).options(selectinload(Item.obligations),
-                                                                        selectinload(Item.unit))
+    # Obligations, drafts and units of every row in a few queries, not a few per row.
+    query = select(Item).where(Item.status.in_(OPEN_STATUSES)).options(
+        selectinload(Item.obligations), selectinload(Item.responses), joinedload(Item.unit))
     if scope is not None:
         mine = (Item.assignee_id == current_user.id) | Item.unit_id.in_(scope)
         # The reception desk's own items: those waiting for their unit.

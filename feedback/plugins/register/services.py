@@ -21,6 +21,7 @@ from feedback.items.services import (can_publish_answer, log, public_text, restr
                                      units_in_scope)
 from feedback.items.states import OPEN_STATUSES, STATUSES
 from feedback.pagination import Keyset
+from feedback.plugins.register import search as search_index
 from feedback.plugins.register.models import PublicText, Rating, RegisterEntry
 from feedback.procedures.models import Procedure
 from feedback.redaction import REFUSED, find
@@ -318,6 +319,10 @@ def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50)
     if words:
         code = codes.normalise(filters.q)
         matches = and_(*[RegisterEntry.search_text.like("%" + _escape_like(word) + "%", escape="\\") for word in words])
+        expression = search_index.match_expression(words)
+        if expression is not None and search_index.available(db.session):
+            # SQLite: the full-text index narrows the rows, the LIKEs above still decide.
+            matches = and_(RegisterEntry.item_id.in_(search_index.matching_ids(expression)), matches)
         query = query.where(or_(RegisterEntry.code == code, matches) if codes.is_valid(code) else matches)
     keyset = Keyset(salt="register-cursor", sort=filters.sort, sort_value=sort_value, id_column=RegisterEntry.item_id,
                     descending=descending, key=column.key, missing=_EPOCH)

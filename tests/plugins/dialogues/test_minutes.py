@@ -165,6 +165,12 @@ def test_the_minutes_workflow_on_the_staff_pages(app, db, client, people):
     published = db.session.get(Minutes, minutes.id)
     assert published.status == "published" and published.pdf is not None
     assert client.get(f"/dialogues/{session.id}/minutes.pdf").data == published.pdf
+    # Public, it changes rarely: a visitor who has it already is answered 304 (HTTP caching).
+    Auth(client).logout()
+    public = client.get(f"/dialogues/{session.id}/minutes.pdf")
+    assert public.data == published.pdf and public.headers["ETag"]
+    again = client.get(f"/dialogues/{session.id}/minutes.pdf", headers={"If-None-Match": public.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
 
 
 # --- nothing is fetched ------------------------------------------------------------------------
