@@ -93,7 +93,9 @@ MATRIX: list[Row] = [
            ("GET", "/register/units/<code>/feed.atom"), ("GET", "/register/download.<any(csv, xlsx, json):fmt>"),
            ("GET", "/dashboard"), ("GET", "/dashboard/units/<code>"),
            ("GET", "/dashboard/stats.<any(csv, xlsx, json):fmt>"),
-           ("GET", "/login"), ("POST", "/login")], PUBLIC),
+           ("GET", "/login"), ("POST", "/login"), ("GET", "/brand.css"), ("GET", "/favicon.ico")], PUBLIC),
+    # The authority's logo, when the setting names one (the scene has none).
+    Row("GET", "/brand/logo", outcomes("absent", "absent", "absent", "absent", "absent", "absent")),
     # The receipt shows the access key to the browser that filed, and sends anyone else to the
     # public page.
     Row("GET", "/receipt/<code>", PUBLIC, record=("filer",), contact=("filer",), key=("filer",)),
