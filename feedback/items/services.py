@@ -663,8 +663,10 @@ def restrict_public_view(item: Item, view: dict) -> dict:
 def public_event(event: ItemEvent) -> dict:
     """An event as the public timeline shows it: what happened and when, reasons masked."""
     shown_reason = event.action in ("transfer", "extend", "reject", "reopen")
+    # What the filer did (a rating, added information) is theirs, not the unit's.
+    by_unit = event.unit is not None and event.actor_kind != "citizen"
     return {"action": event.action, "at": event.at, "from_status": event.from_status, "to_status": event.to_status,
-            "unit": event.unit.name if event.unit else None,
+            "unit": event.unit.name if by_unit else None,
             "reason": public_text(event.item, event.reason) if shown_reason else None}
 
 
