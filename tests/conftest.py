@@ -333,6 +333,17 @@ def people(app, staff):
 
 
 @pytest.fixture
+def sipas(app, staff):
+    """The SIPAS-style template survey, published; returns its id."""
+    from feedback.surveys.builder import create_from_template
+
+    with app.app_context():
+        survey = create_from_template(publish_it=True)
+        _db.session.commit()
+        return survey.id
+
+
+@pytest.fixture
 def auth(client):
     return Auth(client)
 

@@ -790,6 +790,16 @@ class Visit:
         button = main.get_by_role("button", name=target, **kwargs)
         return button if button.count() else main.get_by_role("link", name=target, **kwargs)
 
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        """Sign in on the Vietnamese sign-in page, as a member of staff."""
+        self.goto("/login")
+        self.page.get_by_label("Thư điện tử", exact=True).fill(email)
+        self.page.get_by_label("Mật khẩu", exact=True).fill(password)
+        self.click("Đăng nhập")
+
+    def sign_out(self) -> None:
+        self.click(self.page.get_by_role("button", name="Đăng xuất"))
+
     def unchecked(self) -> list[str]:
         return self.loads[self.checked:]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import PASSWORD, Visit, item as find_item
+from tests.helpers import item as find_item
 
 TITLE = "Đề nghị rút ngắn thời gian cấp phiếu lý lịch tư pháp"
 BODY = "Đề nghị Sở rút ngắn thời gian cấp phiếu lý lịch tư pháp từ 10 ngày xuống 5 ngày làm việc cho người dân."
@@ -14,21 +14,10 @@ ANSWER = ("Kính gửi Ông/Bà Trần Văn Bình, Sở Tư pháp đã tiếp th
           "tư pháp xuống 7 ngày làm việc từ tháng sau.")
 
 
-def sign_in(visit: Visit, email: str) -> None:
-    visit.goto("/login")
-    visit.page.get_by_label("Thư điện tử", exact=True).fill(email)
-    visit.page.get_by_label("Mật khẩu", exact=True).fill(PASSWORD)
-    visit.click("Đăng nhập")
-
-
-def sign_out(visit: Visit) -> None:
-    visit.click(visit.page.get_by_role("button", name="Đăng xuất"))
-
-
 def test_a_hotline_petition_from_entry_to_a_reopening(app, staff, browse):
     desk = browse("desk")
     page = desk.page
-    sign_in(desk, "officer@example.vn")
+    desk.sign_in("officer@example.vn")
     # Staff land on their inbox.
     assert page.url.endswith("/staff/inbox") and page.locator("h1").inner_text() == "Việc của tôi"
     desk.click(page.get_by_role("link", name="Tất cả phản ánh, kiến nghị"))
@@ -58,10 +47,10 @@ def test_a_hotline_petition_from_entry_to_a_reopening(app, staff, browse):
     # No raw "citizen" or "system" in the history.
     history = page.locator("ol.timeline").inner_text()
     assert "citizen" not in history and "system" not in history
-    sign_out(desk)
+    desk.sign_out()
 
     # The head approves the draft with its button.
-    sign_in(desk, "head@example.vn")
+    desk.sign_in("head@example.vn")
     assert page.url.endswith("/staff/inbox")
     desk.click(page.locator("section.inbox-approval").get_by_role("link", name=code))
     desk.screenshot("desk-staff-item")
