@@ -30,10 +30,9 @@ from sqlalchemy.engine import Engine, make_url
 
 from feedback import create_app
 from feedback.extensions import db as _db
-from tests.helpers import ARTIFACTS, CHROMIUM, DESK, KIOSK, PASSWORD, PHONE, Auth, ThrowawayPostgres, Visit, base_config, \
-    free_port, running, save_page
+from tests.helpers import ARTIFACTS, BACKENDS, CHROMIUM, DESK, KIOSK, PASSWORD, PHONE, Auth, ThrowawayPostgres, Visit, \
+    base_config, free_port, running, save_page
 
-BACKENDS = [name.strip() for name in os.environ.get("FEEDBACK_TEST_BACKENDS", "sqlite,postgresql").split(",") if name.strip()]
 
 
 def upgrade(url: str) -> None:

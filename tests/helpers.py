@@ -32,6 +32,9 @@ ROOT = Path(__file__).parent.parent
 # --- settings ----------------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery"
+# The databases the suite runs on (FEEDBACK_TEST_BACKENDS, both by default).
+BACKENDS = [name.strip() for name in os.environ.get("FEEDBACK_TEST_BACKENDS", "sqlite,postgresql").split(",")
+            if name.strip()]
 
 
 def base_config(url: str) -> dict:
