@@ -105,7 +105,7 @@ MATRIX: list[Row] = [
 
     # --- the filer's own pages (access key or phone proved in this browser) -------------------
     *rows([("GET", "/track/<code>/private"), ("POST", "/track/<code>/private"), ("GET", "/track/<code>/rating"),
-           ("POST", "/track/<code>/rating"), ("POST", "/track/<code>/withdraw"),
+           ("POST", "/track/<code>/rating"), ("GET", "/track/<code>/withdraw"), ("POST", "/track/<code>/withdraw"),
            ("GET", "/track/<code>/attachments/<int:attachment_id>"),
            ("GET", "/track/<code>/letters/<int:letter_id>.pdf")], FILER, record=("filer",), contact=("filer",)),
 
