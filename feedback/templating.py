@@ -71,11 +71,11 @@ def event_label(action: str) -> str:
 def filesize_filter(size: int | None) -> str:
     """A file's size in words a person reads: bytes below 1 KB (never "0 KB"), then KB and MB
     with one decimal, in the page's number format."""
-    from flask_babel import gettext, ngettext
+    from flask_babel import gettext
 
     size = int(size or 0)
     if size < 1024:
-        return ngettext("%(n)s byte", "%(n)s bytes", size, n=format_decimal(size))
+        return gettext("%(n)s B", n=format_decimal(size))
     if size < 1024 * 1024:
         return gettext("%(size)s KB", size=format_decimal(round(size / 1024, 1)))
     return gettext("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
@@ -83,11 +83,11 @@ def filesize_filter(size: int | None) -> str:
 
 def working_days_filter(days: int | None) -> str:
     """A number of working days; 0 is the same working day."""
-    from flask_babel import gettext, ngettext
+    from flask_babel import gettext
 
     if not days:
         return gettext("the same working day")
-    return ngettext("%(n)s working day", "%(n)s working days", days, n=format_decimal(days))
+    return gettext("%(n)s working days", n=format_decimal(days))
 
 
 def actor_label(kind: str | None) -> str:

@@ -64,7 +64,7 @@ def test_a_hotline_petition_from_entry_to_a_reopening(app, staff, browse):
     phone.goto("/register")
     phone.page.get_by_label("Từ khóa (có dấu hoặc không dấu) hoặc mã số", exact=True).fill("ly lich tu phap")
     phone.click(phone.page.locator("main form").get_by_role("button", name="Tìm kiếm"))
-    assert phone.page.locator(".result-count").inner_text() == "Có 1 phản ánh, kiến nghị phù hợp."
+    assert phone.page.locator(".result-count").inner_text() == "Tìm thấy: 1 phản ánh, kiến nghị."
     # The filters fold away behind their summary; nothing is wider than the phone.
     assert phone.page.locator("details.filter-panel").get_attribute("open") is None
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390
