@@ -86,6 +86,11 @@ DEFAULTS = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     # Whom to tell of a vulnerability (an e-mail address or a URL): served as /.well-known/security.txt.
     "SECURITY_CONTACT": "",
+    # The authority that runs the site: its name (in the header and the page titles; empty: the
+    # product's name), a logo (path to a PNG, SVG, JPEG or WebP file; empty: none) and colours.
+    "AUTHORITY_NAME": "",
+    "AUTHORITY_LOGO": "",
+    "AUTHORITY_COLOURS": {"brand": "#a3161a", "brand_dark": "#7d1013"},
     # Secure cookies: always when True; otherwise whenever the request came over HTTPS.
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_HTTPONLY": True,

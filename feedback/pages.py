@@ -1,6 +1,10 @@
-"""Public pages of the core: home, the unit tree, the procedure catalogue, and security.txt."""
+"""Public pages of the core: home, the unit tree, the procedure catalogue, security.txt, and the
+authority's brand (colours, logo, favicon)."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
@@ -65,6 +69,72 @@ def procedures():
                            next_after=next_after, units=list_units(current_only=True))
 
 
+# --- the authority's brand ---------------------------------------------------------------------
+
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+LOGO_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+              ".webp": "image/webp"}
+
+
+def brand_colours(config) -> dict[str, str]:
+    """The authority's colours (``AUTHORITY_COLOURS``), each checked to be ``#rrggbb``: anything
+    else would be written into a stylesheet. A wrong value stops start-up with a clear message."""
+    colours = {"brand": "#a3161a", "brand_dark": "#7d1013", **(config.get("AUTHORITY_COLOURS") or {})}
+    for name, value in colours.items():
+        if name not in ("brand", "brand_dark") or not isinstance(value, str) or not COLOUR.fullmatch(value):
+            raise ValueError(f"AUTHORITY_COLOURS: {name!r} must be one of brand, brand_dark, with a colour "
+                             f"written #rrggbb (got {value!r})")
+    return colours
+
+
+def logo_path(config) -> Path | None:
+    logo = (config.get("AUTHORITY_LOGO") or "").strip()
+    if not logo:
+        return None
+    path = Path(logo)
+    if path.suffix.lower() not in LOGO_TYPES:
+        raise ValueError(f"AUTHORITY_LOGO: {logo} must be a {', '.join(sorted(LOGO_TYPES))} file")
+    return path
+
+
+@bp.route("/brand.css")
+def brand_css():
+    colours = brand_colours(current_app.config)
+    css = f":root {{ --brand: {colours['brand']}; --brand-dark: {colours['brand_dark']}; }}\n"
+    # No caching header of its own: feedback.security decides (no-store for staff, like every page).
+    return current_app.response_class(css, mimetype="text/css")
+
+
+def _image(path: Path):
+    return current_app.response_class(path.read_bytes(), mimetype=LOGO_TYPES[path.suffix.lower()])
+
+
+@bp.route("/brand/logo")
+def brand_logo():
+    path = logo_path(current_app.config)
+    if path is None or not path.is_file():
+        abort(404)
+    return _image(path)
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for it whatever the page says: the authority's logo, or ours."""
+    path = logo_path(current_app.config)
+    if path is not None and path.is_file():
+        return _image(path)
+    return _image(Path(current_app.static_folder) / "favicon.svg")
+
+
+def brand_context() -> dict:
+    """What every page needs of the brand: the authority's name, and whether it has a logo."""
+    return {"authority_name": current_app.config.get("AUTHORITY_NAME") or "",
+            "authority_logo": logo_path(current_app.config) is not None}
+
+
 @hookimpl
 def feedback_register_blueprints(app):
+    brand_colours(app.config)
+    logo_path(app.config)
+    app.context_processor(brand_context)
     return [bp]

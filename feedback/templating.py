@@ -105,6 +105,37 @@ def event_label(action: str) -> str:
     return str(EVENT_LABELS.get(action, action))
 
 
+def filesize_filter(size: int | None) -> str:
+    """A file's size in words a person reads: bytes below 1 KB (never "0 KB"), then KB and MB
+    with one decimal, in the page's number format."""
+    from flask_babel import gettext
+
+    size = int(size or 0)
+    if size < 1024:
+        return gettext("%(n)s B", n=format_decimal(size))
+    if size < 1024 * 1024:
+        return gettext("%(size)s KB", size=format_decimal(round(size / 1024, 1)))
+    return gettext("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
+
+
+def working_days_filter(days: int | None) -> str:
+    """A number of working days; 0 is the same working day."""
+    from flask_babel import gettext
+
+    if not days:
+        return gettext("the same working day")
+    return gettext("%(n)s working days", n=format_decimal(days))
+
+
+def actor_label(kind: str | None) -> str:
+    """Who acted, in words, when no member of staff did: the filer, or the system itself."""
+    from flask_babel import gettext
+
+    labels = {"citizen": gettext("the filer"), "system": gettext("automatically (by rule)"),
+              "staff": gettext("a member of staff")}
+    return labels.get(kind or "", kind or "")
+
+
 def status_label(status: str | None) -> str:
     from feedback.items.states import STATUSES
 
@@ -117,9 +148,10 @@ def init_app(app: Flask) -> None:
 
     documents.init_app(app)
     app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, number=number_filter,
-                                 isodate=isodate_filter)
+                                 isodate=isodate_filter, filesize=filesize_filter, working_days=working_days_filter)
     app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES,
-                                 event_label=event_label, status_label=status_label, public_url=public_url)
+                                 event_label=event_label, status_label=status_label, actor_label=actor_label,
+                                 public_url=public_url)
     app.jinja_env.install_gettext_callables(
         gettext=_template_gettext, newstyle=True,
         ngettext=lambda singular, plural, n: get_translations().ungettext(singular, plural, n),

@@ -20,6 +20,8 @@ import copy
 import datetime as dt
 import functools
 import os
+import re
+import sys
 
 import pytest
 from flask import has_app_context, has_request_context
@@ -29,9 +31,9 @@ from sqlalchemy.engine import Engine, make_url
 from feedback import create_app
 from feedback.audit import DROP_TRIGGERS, TRIGGERS
 from feedback.extensions import db as _db
-from tests.helpers import PASSWORD, Auth, ThrowawayPostgres, base_config
+from tests.helpers import ARTIFACTS, BACKENDS, CHROMIUM, DESK, KIOSK, PASSWORD, PHONE, Auth, ThrowawayPostgres, Visit, \
+    base_config, free_port, running, save_page
 
-BACKENDS = [name.strip() for name in os.environ.get("FEEDBACK_TEST_BACKENDS", "sqlite,postgresql").split(",") if name.strip()]
 
 
 def upgrade(url: str) -> None:
@@ -344,6 +346,104 @@ def people(app, staff):
 
 
 @pytest.fixture
+def sipas(app, staff):
+    """The SIPAS-style template survey, published; returns its id."""
+    from feedback.surveys.builder import create_from_template
+
+    with app.app_context():
+        survey = create_from_template(publish_it=True)
+        _db.session.commit()
+        return survey.id
+
+
+@pytest.fixture
 def auth(client):
     return Auth(client)
 
+
+
+# --- a real browser against a real server ---------------------------------------------------------
+
+
+@pytest.fixture
+def server(database_url, app, real_commits, tmp_path):
+    """gunicorn serving the test database on a free loopback port (its commits are real, so the
+    test's are too); jobs run inline after each request, e-mails go to files. Returns its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FEEDBACK_SQLALCHEMY_DATABASE_URI": database_url, "FEEDBACK_SECRET_KEY": "browser-test",
+           "FEEDBACK_RATELIMIT_ENABLED": "false", "FEEDBACK_LOAD_ENTRY_POINT_PLUGINS": "false",
+           "FEEDBACK_PUBLIC_BASE_URL": base, "FEEDBACK_MAIL_OUTBOX_FOLDER": str(tmp_path / "mail"),
+           "FEEDBACK_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2", "--worker-class", "gthread",
+               "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    with running(command, tmp_path / "gunicorn.log", name="gunicorn", env=env, url=base + "/api/v1/units"):
+        yield base
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, headless, started once for the session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+SCREENS = {"phone": PHONE, "desk": DESK, "kiosk": KIOSK}
+
+
+@pytest.fixture
+def browse(request, chromium, server):
+    """``browse(screen="phone"|"desk"|"kiosk", javascript=True, locale="vi-VN")``: a new browser
+    (own cookies) on the test's server, as a ``Visit`` whose pages are all checked by axe-core. When
+    the test fails, the screenshot and HTML of each page are saved (the report says where)."""
+    contexts, visits = [], []
+
+    def open_visit(screen: str = "phone", javascript: bool = True, locale: str = "vi-VN", **options) -> Visit:
+        context = chromium.new_context(**SCREENS[screen], java_script_enabled=javascript, locale=locale,
+                                       accept_downloads=True, **options)
+        contexts.append(context)
+        auditor = None
+        if not javascript:
+            # axe-core cannot run in a page without JavaScript: a twin browser checks its documents.
+            twin = chromium.new_context(**SCREENS[screen], locale=locale)
+            contexts.append(twin)
+            auditor = twin.new_page()
+        visit = Visit(context.new_page(), server, name=f"{screen}{'' if javascript else '-nojs'}-{len(visits) + 1}",
+                      auditor=auditor)
+        visits.append(visit)
+        return visit
+
+    request.node.browser_visits = visits
+    yield open_visit
+    try:
+        failed = getattr(request.node, "browser_failed", False)
+        unchecked = {visit.name: visit.unchecked() for visit in visits if visit.unchecked()}
+        if not failed:
+            assert not unchecked, f"pages loaded but not checked with axe-core: {unchecked}"
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    visits = getattr(item, "browser_visits", None)
+    if report.when == "call" and report.failed and visits:
+        item.browser_failed = True
+        folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", item.nodeid)
+        lines = []
+        for visit in visits:
+            try:
+                picture, html = save_page(visit.page, folder, visit.name)
+                lines.append(f"{visit.name} at {visit.page.url}: {picture} and {html}")
+            except Exception as error:  # the page may have crashed: say so, keep the report
+                lines.append(f"{visit.name}: could not be saved ({error!r})")
+        report.sections.append(("browser pages", "\n".join(lines)))
+    return report

@@ -32,6 +32,9 @@ ROOT = Path(__file__).parent.parent
 # --- settings ----------------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery"
+# The databases the suite runs on (FEEDBACK_TEST_BACKENDS, both by default).
+BACKENDS = [name.strip() for name in os.environ.get("FEEDBACK_TEST_BACKENDS", "sqlite,postgresql").split(",")
+            if name.strip()]
 
 
 def base_config(url: str) -> dict:
@@ -756,14 +759,159 @@ def top_margin_text(pdf: bytes) -> list[str]:
         page.extract_text(visitor_text=visit)
         result.append(" ".join(found))
     return result
+
+
 def pdf_text(pdf: bytes) -> str:
     """The text of every page of a PDF, its runs of white space made one space."""
     import io
+
     from pypdf import PdfReader
+
     return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
 def pdf_lines(pdf: bytes) -> list[str]:
     """The lines of text of every page of a PDF, in reading order, each stripped; empty ones dropped."""
     import io
+
     from pypdf import PdfReader
+
     return [" ".join(line.split()) for page in PdfReader(io.BytesIO(pdf)).pages
             for line in page.extract_text().splitlines() if line.strip()]
+
+
+# --- a real browser --------------------------------------------------------------------------------
+
+# Debian's Chromium, driven by Playwright: browsers are never downloaded.
+CHROMIUM = "/usr/bin/chromium"
+# axe-core from the npm registry (npm pack axe-core; version and licence in the folder).
+AXE = ROOT / "tests" / "browser" / "axe" / "axe.min.js"
+# Where a failing browser test leaves the screenshot and the HTML of each of its pages.
+ARTIFACTS = Path(os.environ.get("FEEDBACK_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+# Set to a folder (docs/) to keep the screenshots the journeys take of the main pages there.
+SCREENSHOTS = os.environ.get("FEEDBACK_TEST_SCREENSHOTS")
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESK = {"viewport": {"width": 1366, "height": 900}}
+KIOSK = {"viewport": {"width": 1080, "height": 1920}, "has_touch": True}
+
+
+class AccessibilityProblems(AssertionError):
+    """axe-core found serious or critical violations on a page."""
+
+
+AXE_RUN = ("\n;axe.run(document, {resultTypes: ['violations']}).then(result => result.violations.map("
+           "v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))")
+
+
+def axe_violations(page, auditor=None, impacts=("serious", "critical")) -> list[dict]:
+    """axe-core's violations of the page's current document with one of ``impacts``: each as
+    ``{"id", "impact", "help", "nodes": [selector, ...]}``.
+
+    axe is evaluated by the driver, not added as a script, so the page's Content-Security-Policy
+    stays as it is. axe needs timers, which never fire in a page with JavaScript off: for such a
+    page give ``auditor``, a page of a browser with JavaScript on and the same screen, which is
+    shown the same document (its HTML, at its URL, with the same styles, scripts refused)."""
+    source = AXE.read_text(encoding="utf-8")
+    if auditor is None:
+        found = page.evaluate(source + AXE_RUN)
+    else:
+        url, html = page.url, page.content()
+
+        def serve(route):
+            if route.request.resource_type == "document" and route.request.url == url:
+                route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+            elif route.request.resource_type == "script":
+                route.abort()
+            else:
+                route.continue_()
+
+        auditor.route("**/*", serve)
+        try:
+            auditor.goto(url)
+            found = auditor.evaluate(source + AXE_RUN)
+        finally:
+            auditor.unroute("**/*", serve)
+    return [violation for violation in found if violation["impact"] in impacts]
+
+
+class Visit:
+    """A person's way through the site in one browser tab: every document the tab loads is checked
+    with axe-core (no serious or critical violation), and the test fails at the end if a document
+    was loaded that nobody checked. ``goto``, ``click`` and ``submit`` check as they go; after any
+    other navigation call ``check()``."""
+
+    def __init__(self, page, base: str, name: str, auditor=None):
+        self.page, self.base, self.name, self.auditor = page, base, name, auditor
+        self.loads: list[str] = []
+        self.checked = 0
+        self.pages_checked: list[str] = []
+        page.on("load", lambda: self.loads.append(page.url))
+
+    def check(self) -> None:
+        self.page.wait_for_load_state("load")
+        problems = axe_violations(self.page, self.auditor)
+        self.checked = len(self.loads)
+        self.pages_checked.append(self.page.url)
+        if problems:
+            lines = [f"{p['impact']}: {p['id']} ({p['help']}) at {', '.join(p['nodes'][:5])}" for p in problems]
+            raise AccessibilityProblems(f"axe-core on {self.page.url}:\n" + "\n".join(lines))
+
+    def goto(self, path: str):
+        response = self.page.goto(path if "://" in path else self.base + path)
+        self.check()
+        return response
+
+    def click(self, target, **kwargs):
+        """Click what ``target`` names (a locator, or the text of a button or link) and check the
+        page it leads to."""
+        locator = self._locator(target, **kwargs)
+        with self.page.expect_event("load"):
+            locator.click()
+        self.check()
+
+    def submit(self, target, **kwargs):
+        """Press Enter on ``target`` (a button), as a keyboard user does, and check the next page."""
+        locator = self._locator(target, **kwargs)
+        locator.focus()
+        with self.page.expect_event("load"):
+            self.page.keyboard.press("Enter")
+        self.check()
+
+    def _locator(self, target, **kwargs):
+        if not isinstance(target, str):
+            return target
+        main = self.page.locator("main")
+        button = main.get_by_role("button", name=target, **kwargs)
+        return button if button.count() else main.get_by_role("link", name=target, **kwargs)
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> None:
+        """Sign in on the Vietnamese sign-in page, as a member of staff."""
+        self.goto("/login")
+        self.page.get_by_label("Thư điện tử", exact=True).fill(email)
+        self.page.get_by_label("Mật khẩu", exact=True).fill(password)
+        self.click("Đăng nhập")
+
+    def sign_out(self) -> None:
+        self.click(self.page.get_by_role("button", name="Đăng xuất"))
+
+    def unchecked(self) -> list[str]:
+        return self.loads[self.checked:]
+
+    def screenshot(self, name: str) -> Path | None:
+        """Save the whole page as ``NAME.png`` in ``FEEDBACK_TEST_SCREENSHOTS`` when it is set."""
+        if not SCREENSHOTS:
+            return None
+        path = Path(SCREENSHOTS) / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+def save_page(page, folder: Path, name: str) -> tuple[Path, Path]:
+    """The screenshot and HTML of ``page`` in ``folder`` (for a failing test)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    picture, html = folder / f"{name}.png", folder / f"{name}.html"
+    page.screenshot(path=str(picture), full_page=True)
+    html.write_text(page.content(), encoding="utf-8")
+    return picture, html

@@ -122,5 +122,6 @@ def test_readme_lists_every_setting(app):
         assert tables.get(builtin.name) == set(settings), f"README's table of {builtin.name} is not its settings"
         plugin_settings |= set(settings)
     documented = set(re.findall(r"`FEEDBACK_([A-Z_]+)`", readme))
-    unknown = documented - set(DEFAULTS) - plugin_settings - {"TEST_BACKENDS", "TEST_POSTGRES_URL"}
+    unknown = documented - set(DEFAULTS) - plugin_settings - {"TEST_BACKENDS", "TEST_POSTGRES_URL", "TEST_ARTIFACTS",
+                                                                      "TEST_SCREENSHOTS"}
     assert not unknown, f"README lists unknown settings: {unknown}"

@@ -63,3 +63,15 @@ def test_api_errors_follow_accept_language(client):
     assert en == "Nothing was found at this address."
     fields = client.post("/api/v1/auth/token", json={}).json["error"]["fields"]
     assert fields == {"email": "Thiếu dữ liệu cho trường bắt buộc.", "password": "Thiếu dữ liệu cho trường bắt buộc."}
+
+
+def test_file_sizes_and_working_days_in_words(app):
+    from feedback.templating import filesize_filter, working_days_filter
+
+    with app.test_request_context("/"):
+        assert [filesize_filter(size) for size in (0, 612, 1536, 5 * 1024 * 1024)] == [
+            "0 byte", "612 byte", "1,5 KB", "5 MB"]
+        assert working_days_filter(0) == "trong ngày làm việc" and working_days_filter(10) == "10 ngày làm việc"
+    with app.test_request_context("/?lang=en"):
+        assert filesize_filter(612) == "612 B" and filesize_filter(1536) == "1.5 KB"
+        assert working_days_filter(0) == "the same working day"

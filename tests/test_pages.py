@@ -29,10 +29,12 @@ def test_language_switch_is_remembered(client):
 def test_assets_are_served_locally(client):
     page = client.get("/")
     links = re.findall(r'(?:href|src)="([^"]+\.(?:css|js))"', page.text)
-    assert links and all(link.startswith("/static/") for link in links)
-    asset = client.get(links[0])
-    assert asset.status_code == 200
-    asset.close()
+    # Our files, and the authority's colours made from its settings.
+    assert links and all(link.startswith("/static/") or link == "/brand.css" for link in links)
+    for link in links:
+        asset = client.get(link)
+        assert asset.status_code == 200
+        asset.close()
     assert "http://" not in page.text.split("<body")[0] and "https://" not in page.text.split("<body")[0]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -22,7 +22,11 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 def _safe_next(target: str | None, user) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("admin.index") if user.is_admin else url_for("pages.home")
+    if user.is_admin:
+        return url_for("admin.index")
+    # Staff land on their inbox (the accountability plugin's), or on the list of items without it.
+    return url_for("accountability.inbox") if "accountability.inbox" in current_app.view_functions \
+        else url_for("staff.items")
 
 
 @bp.route("/login", methods=["GET", "POST"])

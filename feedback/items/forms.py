@@ -18,7 +18,8 @@ class FilingForm(Form):
     unit = SelectField(_l("Unit concerned"), choices=[], validate_choice=False,
                        description=_l("The department, centre or commune your item is about."))
     procedure = SelectField(_l("Administrative procedure (if any)"), choices=[], validate_choice=False)
-    title = StringField(_l("Title"), validators=[Length(max=TITLE_MAX * 2)],
+    # The browser stops at the service's limit; the form's own limit only guards the request.
+    title = StringField(_l("Title"), validators=[Length(max=TITLE_MAX * 2)], render_kw={"maxlength": TITLE_MAX},
                         description=_l("A short summary, e.g. “Birth registration took three weeks”. Do not write "
                                        "names, phone numbers or addresses here."))
     body = TextAreaField(_l("What happened, or what do you propose?"), validators=[Length(max=BODY_MAX * 2)],

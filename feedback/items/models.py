@@ -265,3 +265,17 @@ def _refuse_bulk_changes(state) -> None:
     if (state.is_update or state.is_delete) and any(
             getattr(mapper, "class_", None) is ItemEvent for mapper in state.all_mappers):
         raise AppendOnly("the event log is append-only")
+
+
+class KeptAttachment(db.Model):
+    """A file sent with a filing form that was refused for another field: kept for a short while
+    under the form's token (only its hash is stored), so that the citizen need not attach it again."""
+
+    __tablename__ = "kept_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(StoredBytes, deferred=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -119,3 +119,11 @@ def feedback_item_status_changed(item, old, new, actor, action, event):
     from feedback.items.messages import tell_step
 
     tell_step(item, action, actor, event)
+
+
+@hookimpl
+def feedback_tick(now):
+    from feedback.items.kept import purge
+
+    purged = purge(now)
+    return f"{purged} kept attachments forgotten" if purged else None

@@ -850,9 +850,11 @@ def public_event(event: ItemEvent) -> dict:
     receipt is dated when the unit received it (the time staff entered for a hotline call or a
     letter), not when it was typed in."""
     shown_reason = event.action in ("transfer", "extend", "reject", "reopen")
+    # What the filer did (a rating, added information) is theirs, not the unit's.
+    by_unit = event.unit is not None and event.actor_kind != "citizen"
     return {"action": event.action, "at": event.item.received_at if event.action == "filed" else event.at,
             "from_status": event.from_status, "to_status": event.to_status,
-            "unit": event.unit.name if event.unit else None,
+            "unit": event.unit.name if by_unit else None,
             "to_unit": (event.data or {}).get("to_unit_name") if event.action == "escalate" else None,
             "reason": public_text(event.item, event.reason) if shown_reason else None}
 

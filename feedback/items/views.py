@@ -14,7 +14,7 @@ from werkzeug.exceptions import BadRequest
 from feedback.errors import ServiceError
 from feedback.extensions import db
 from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_options
-from feedback.items import receipts, services
+from feedback.items import kept, receipts, services
 from feedback.items.access import filer_item, grant_filer_access, staff_item
 from feedback.items.attachments import read_uploads
 from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, EraseForm, FilingForm, ListFilterForm, \
@@ -85,32 +85,70 @@ def _filing_from(form: FilingForm, channel: str, received_at: dt.datetime | None
     )
 
 
+class Try:
+    """One try of a filing form and its files: those kept from the earlier tries (less the ones the
+    citizen removed) and the new ones. A try that goes back to the form keeps the new files on the
+    server (feedback.items.kept), unless the refusal was about the files themselves."""
+
+    def __init__(self, form: FilingForm):
+        self.form = form
+        self.token = request.form.get("kept", "")[:64] if request.method == "POST" else ""
+        self.removed = [int(value) for value in request.form.getlist("drop_kept") if value.isdigit()]
+        # Read and checked before the request touches the database (see read_uploads).
+        self.new = _uploads(form)
+
+    def files(self) -> list[tuple[str, bytes]]:
+        kept.drop(self.token, self.removed)
+        return kept.files(self.token) + self.new
+
+    def filed(self) -> None:
+        kept.forget(self.token)
+
+    def again(self) -> dict:
+        """What the form's template needs to show the kept files; keeps the new ones first."""
+        def keep():
+            kept.drop(self.token, self.removed)
+            return kept.keep(self.token, self.new) if self.new and not self.form.attachments.errors else self.token
+
+        if self.new or self.removed:
+            self.token = run(keep)
+        return {"kept_token": self.token, "kept_files": kept.listed(self.token)}
+
+
 @bp.route("/file", methods=["GET", "POST"])
 @limited("RATELIMIT_FILING", methods=["POST"])
 def file():
     form = FilingForm()
-    files = _uploads(form)
+    attempt = Try(form)
     if request.method == "GET":
         form.unit.data = request.args.get("unit", "")
         form.kind.data = request.args.get("kind", "complaint")
         form.submission.data = new_submission_token()
     kiosk = request.args.get("channel") == "kiosk"
-    if request.method == "GET" or "pick_unit" in request.form:
+    if request.method == "GET":
         _fill_choices(form)
         return render_template("items/file.html", form=form, kiosk=kiosk)
+    if "pick_unit" in request.form:
+        _fill_choices(form)
+        return render_template("items/file.html", form=form, kiosk=kiosk, **attempt.again())
     # The choices are for showing the form again: a filing that goes through does without them.
     if not form.validate():
         _fill_choices(form)
-        return render_template("items/file.html", form=form, kiosk=kiosk), 422
+        return render_template("items/file.html", form=form, kiosk=kiosk, **attempt.again()), 422
     if form.website.data:
         # A bot filled the field people never see.
         raise BadRequest(_("The item could not be sent."))
     token = read_submission_token(form.submission.data)
-    filed, refused = commit_or_show_errors(
-        form, lambda: services.file_item(_filing_from(form, "kiosk" if kiosk else "web", files=files), token=token))
+
+    def file_it():
+        filed = services.file_item(_filing_from(form, "kiosk" if kiosk else "web", files=attempt.files()), token=token)
+        attempt.filed()
+        return filed
+
+    filed, refused = commit_or_show_errors(form, file_it)
     if refused:
         _fill_choices(form)
-        return render_template("items/file.html", form=form, kiosk=kiosk), refused
+        return render_template("items/file.html", form=form, kiosk=kiosk, **attempt.again()), refused
     item, access_key, _created = filed
     # The session is signed, not encrypted: the key travels sealed.
     session.setdefault(RECEIPT_SESSION_KEY, {})[item.code] = {"key": security.seal(access_key), "kiosk": kiosk}
@@ -275,9 +313,12 @@ def personal_data(code: str):
                            holds=services.holds_personal_data(item)), status
 
 
-@bp.route("/track/<code>/withdraw", methods=["POST"])
+@bp.route("/track/<code>/withdraw", methods=["GET", "POST"])
 def withdraw(code: str):
+    """A page of its own asks the filer to confirm (it cannot be undone); the POST withdraws."""
     item = filer_item(code)
+    if request.method == "GET":
+        return render_template("items/withdraw.html", item=item)
     _moved, refused = commit_or_flash(lambda: services.transition(item, "withdraw", None,
                                                                   reason=request.form.get("reason", "")))
     if not refused:
@@ -346,23 +387,31 @@ def items():
 @staff_bp.route("/items/new", methods=["GET", "POST"])
 def new_item():
     form = StaffFilingForm()
-    files = _uploads(form)
+    attempt = Try(form)
     if request.method == "GET":
         form.submission.data = new_submission_token()
         form.kind.data = "complaint"
     _fill_choices(form)
-    if request.method == "GET" or "pick_unit" in request.form:
+    if request.method == "GET":
         return render_template("items/staff_new.html", form=form)
+    if "pick_unit" in request.form:
+        return render_template("items/staff_new.html", form=form, **attempt.again())
     if not form.validate():
-        return render_template("items/staff_new.html", form=form), 422
+        return render_template("items/staff_new.html", form=form, **attempt.again()), 422
     received_at = None
     if form.received_at.data:
         received_at = form.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
     token = read_submission_token(form.submission.data)
-    filed, refused = commit_or_show_errors(form, lambda: services.file_item(
-        _filing_from(form, form.channel.data, received_at, files=files), actor=current_user, token=token))
+
+    def file_it():
+        filed = services.file_item(_filing_from(form, form.channel.data, received_at, files=attempt.files()),
+                                   actor=current_user, token=token)
+        attempt.filed()
+        return filed
+
+    filed, refused = commit_or_show_errors(form, file_it)
     if refused:
-        return render_template("items/staff_new.html", form=form), refused
+        return render_template("items/staff_new.html", form=form, **attempt.again()), refused
     item, access_key, _created = filed
     flash(_("Item %(code)s was recorded. Give the filer the code and the access key %(key)s.",
             code=item.code, key=access_key), "success")

@@ -39,4 +39,39 @@
       pad.appendChild(button);
     });
   });
+
+  // Kiosk: after a while without a touch the screen starts again for the next person, with a
+  // warning first that any touch dismisses (no silent refresh: WCAG 2.2.1).
+  var reset = document.body.getAttribute("data-idle-reset");
+  var warning = document.getElementById("idle-warning");
+  if (reset && warning) {
+    var idleMs = 90 * 1000, warningSeconds = 20;
+    var seconds = document.getElementById("idle-seconds");
+    var keep = document.getElementById("idle-continue");
+    var timer = null, countdown = null;
+    var arm = function () {
+      clearTimeout(timer);
+      clearInterval(countdown);
+      warning.hidden = true;
+      timer = setTimeout(warn, idleMs);
+    };
+    var warn = function () {
+      var left = warningSeconds;
+      seconds.textContent = left;
+      warning.hidden = false;
+      keep.focus();
+      countdown = setInterval(function () {
+        left -= 1;
+        seconds.textContent = left;
+        if (left <= 0) {
+          clearInterval(countdown);
+          window.location.assign(reset);
+        }
+      }, 1000);
+    };
+    ["pointerdown", "keydown", "input", "scroll"].forEach(function (name) {
+      document.addEventListener(name, arm, { capture: true, passive: true });
+    });
+    arm();
+  }
 })();

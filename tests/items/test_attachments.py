@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import zipfile
 
 import pytest
@@ -10,9 +12,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from feedback.items.attachments import check_file, safe_name, sniff
-from feedback.items.models import Attachment, Item
+from feedback.extensions import db as _db
+from feedback.items.models import Attachment, Item, KeptAttachment
 
-from .conftest import PDF, PNG, count, docx, post_form
+from .conftest import PDF, PNG, count, docx, post_form, submission_token
 
 LIMIT = 1024 * 1024
 
@@ -191,3 +194,57 @@ def test_an_attachment_is_only_served_with_its_own_item(app, client, staff):
         assert db.session.scalar(select(Item.id).where(Item.code == second.headers["Location"].rsplit("/", 1)[-1]))
     other_code = second.headers["Location"].rsplit("/", 1)[-1]
     assert client.get(f"/track/{other_code}/attachments/{attachment_id}").status_code == 404
+
+
+# --- files kept between two tries of the form ---------------------------------------------------
+
+
+def kept_token(page: str) -> str:
+    found = re.search(r'name="kept" value="([^"]+)"', page)
+    assert found, "the form carries the token of the files it keeps"
+    return found.group(1)
+
+
+def test_a_form_refused_for_another_field_keeps_its_files_for_the_next_try(app, client, staff):
+    token = submission_token(client)
+    refused = post_form(client, files=[("đơn.pdf", PDF)], token=token, title="Ồ")
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "đơn.pdf" in page and "không cần đính kèm lại" in page
+    assert count(app) == 0 and count(app, KeptAttachment) == 1 and count(app, Attachment) == 0
+    # Only a hash of the token is stored.
+    with app.app_context():
+        assert kept_token(page) not in {k.token_hash for k in _db.session.scalars(select(KeptAttachment))}
+    filed = post_form(client, files=[("ảnh.png", PNG)], token=token, kept=kept_token(page))
+    assert filed.status_code == 302, filed.get_data(as_text=True)
+    assert [(name, data) for name, _type, _size, data in stored_attachments(app)] == [("đơn.pdf", PDF), ("ảnh.png", PNG)]
+    assert count(app, KeptAttachment) == 0
+
+
+def test_a_kept_file_the_citizen_removes_is_not_filed(app, client, staff):
+    token = submission_token(client)
+    page = post_form(client, files=[("a.pdf", PDF), ("b.png", PNG)], token=token, topic="").get_data(as_text=True)
+    with app.app_context():
+        drop = _db.session.scalar(select(KeptAttachment.id).where(KeptAttachment.filename == "a.pdf"))
+    assert post_form(client, token=token, kept=kept_token(page), drop_kept=str(drop)).status_code == 302
+    assert [name for name, *_rest in stored_attachments(app)] == ["b.png"]
+
+
+def test_files_refused_themselves_are_not_kept(app, client, staff):
+    response = post_form(client, files=[("anh.pdf", PNG)], title="Ồ")
+    assert response.status_code == 422 and 'name="kept"' not in response.get_data(as_text=True)
+    assert count(app, KeptAttachment) == 0
+
+
+def test_kept_files_are_forgotten_after_their_time(app, client, staff, monkeypatch):
+    from feedback.items import kept
+    from feedback.pluginmanager import run_tick
+    from feedback.timeutil import utcnow
+
+    page = post_form(client, files=[("đơn.pdf", PDF)], title="Ồ").get_data(as_text=True)
+    later = utcnow() + dt.timedelta(minutes=kept.KEPT_MINUTES + 1)
+    with app.app_context():
+        monkeypatch.setattr(kept, "utcnow", lambda: later)
+        assert kept.listed(kept_token(page)) == []
+        run_tick(later)
+    assert count(app, KeptAttachment) == 0

@@ -229,7 +229,8 @@ def test_the_kiosk_looks_up_a_code_as_typed(client, filed):
     page = response.get_data(as_text=True)
     assert code in page and "status-assigned" in page
     assert_no_personal_data(page)
-    assert 'http-equiv="refresh"' in page
+    # The screen starts again after a while, with a warning first (feedback.js), never by a silent refresh.
+    assert 'data-idle-reset="/kiosk"' in page and 'role="alertdialog"' in page and 'http-equiv="refresh"' not in page
 
 
 def test_the_kiosk_says_so_for_a_wrong_code(client, filed):

@@ -305,7 +305,7 @@ def test_staff_act_on_an_item_through_the_page(app, officer):
     refused = officer.post(f"/staff/items/{code}/actions", data={"action": "close"})
     assert refused.status_code == 409
     no_reason = officer.post(f"/staff/items/{code}/actions", data={"action": "reject", "reason": " "})
-    assert no_reason.status_code == 422 and 'id="reason-error"' in no_reason.get_data(as_text=True)
+    assert no_reason.status_code == 422 and 'id="reject-reason-error"' in no_reason.get_data(as_text=True)
     with app.app_context():
         assert item_by_code(code).status == "in_progress"
         assert [e.action for e in item_by_code(code).events if e.public] == ["filed", "assign", "start"]

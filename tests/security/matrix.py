@@ -95,10 +95,12 @@ MATRIX: list[Row] = [
            ("GET", "/register/units/<code>/feed.atom"), ("GET", "/register/download.<any(csv, xlsx, json):fmt>"),
            ("GET", "/dashboard"), ("GET", "/dashboard/units/<code>"),
            ("GET", "/dashboard/stats.<any(csv, xlsx, json):fmt>"),
-           ("GET", "/login"), ("POST", "/login")], PUBLIC),
+           ("GET", "/login"), ("POST", "/login"), ("GET", "/brand.css"), ("GET", "/favicon.ico")], PUBLIC),
     # Not served while FEEDBACK_SECURITY_CONTACT is unset, as in the tests (tests/security/test_headers.py
     # sets it).
     Row("GET", "/.well-known/security.txt", NOBODY),
+    # The authority's logo, when the setting names one (the scene has none).
+    Row("GET", "/brand/logo", outcomes("absent", "absent", "absent", "absent", "absent", "absent")),
     # The receipt shows the access key to the browser that filed, and sends anyone else to the
     # public page.
     Row("GET", "/receipt/<code>", PUBLIC, record=("filer",), contact=("filer",), key=("filer",)),
@@ -111,7 +113,7 @@ MATRIX: list[Row] = [
 
     # --- the filer's own pages (access key or phone proved in this browser) -------------------
     *rows([("GET", "/track/<code>/private"), ("POST", "/track/<code>/private"), ("GET", "/track/<code>/rating"),
-           ("POST", "/track/<code>/rating"), ("POST", "/track/<code>/withdraw"),
+           ("POST", "/track/<code>/rating"), ("GET", "/track/<code>/withdraw"), ("POST", "/track/<code>/withdraw"),
            ("GET", "/track/<code>/attachments/<int:attachment_id>"),
            ("GET", "/track/<code>/letters/<int:letter_id>.pdf"), ("GET", "/track/<code>/personal-data"),
            ("POST", "/track/<code>/personal-data")], FILER, record=("filer",), contact=("filer",)),

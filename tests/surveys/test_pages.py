@@ -188,7 +188,7 @@ def test_the_kiosk_offers_the_survey(client, sipas):
     assert "Đánh giá sự hài lòng" in page and 'href="/kiosk/survey"' in page
     assert "/s/sipas" in client.get("/kiosk/survey").text
     thanks = client.get("/s/sipas/P.STP/thanks?kiosk=1").text
-    assert 'http-equiv="refresh"' in thanks and "/kiosk/s/sipas/P.STP" in thanks
+    assert 'data-idle-reset="/kiosk/s/sipas/P.STP"' in thanks and 'http-equiv="refresh"' not in thanks
 
 
 def test_an_invitation_answers_once(app, client, sipas):

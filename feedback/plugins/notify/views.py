@@ -17,11 +17,18 @@ from feedback.plugins.notify.services import retry
 bp = Blueprint("notify", __name__, url_prefix="/admin/messages", template_folder="templates")
 
 STATUS_LABELS = {"pending": _l("Waiting"), "sending": _l("Being sent"), "sent": _l("Sent"), "failed": _l("Failed")}
+# How a message travels (not the channel an item came in by).
+MEDIUM_LABELS = {"sms": _l("SMS"), "email": _l("E-mail")}
 
 
 @bp.app_template_global()
 def message_status(name: str) -> str:
     return str(STATUS_LABELS.get(name, name))
+
+
+@bp.app_template_global()
+def message_medium(name: str) -> str:
+    return str(MEDIUM_LABELS.get(name, name))
 
 
 @bp.before_request

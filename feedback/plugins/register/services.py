@@ -282,12 +282,30 @@ def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50)
     The words of ``q`` are folded like the stored text and matched as plain substrings (LIKE with
     escaping, bound parameters): quotes, operators or SQL in them are just characters to find.
     """
+    column, descending = SORTS[filters.sort]
+    sort_value = func.coalesce(column, _EPOCH) if filters.sort == "answered_desc" else column
+    query = _filtered(select(RegisterEntry).options(joinedload(RegisterEntry.unit), joinedload(RegisterEntry.procedure)),
+                      filters)
+    keyset = Keyset(salt="register-cursor", sort=filters.sort, sort_value=sort_value, id_column=RegisterEntry.item_id,
+                    descending=descending, key=column.key, missing=_EPOCH)
+    return keyset.page(query, cursor, limit)
+
+
+COUNT_CAP = 1000
+
+
+def count(filters: RegisterFilters, cap: int = COUNT_CAP) -> int:
+    """How many entries match ``filters``, counted up to ``cap + 1`` (a page says "more than
+    1,000" rather than scan the whole register for a number nobody reads)."""
+    matching = _filtered(select(RegisterEntry.item_id), filters).limit(cap + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(matching))
+
+
+def _filtered(query, filters: RegisterFilters):
+    """``query`` restricted to the entries that match ``filters`` (Invalid when one is wrong)."""
     errors = _check(filters)
     if errors:
         raise Invalid(_("Some search fields are not valid."), errors)
-    column, descending = SORTS[filters.sort]
-    sort_value = func.coalesce(column, _EPOCH) if filters.sort == "answered_desc" else column
-    query = select(RegisterEntry).options(joinedload(RegisterEntry.unit), joinedload(RegisterEntry.procedure))
     if filters.unit:
         unit_id = db.session.scalar(select(Unit.id).where(Unit.code == filters.unit))
         if unit_id is None:
@@ -324,9 +342,7 @@ def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50)
             # SQLite: the full-text index narrows the rows, the LIKEs above still decide.
             matches = and_(RegisterEntry.item_id.in_(search_index.matching_ids(expression)), matches)
         query = query.where(or_(RegisterEntry.code == code, matches) if codes.is_valid(code) else matches)
-    keyset = Keyset(salt="register-cursor", sort=filters.sort, sort_value=sort_value, id_column=RegisterEntry.item_id,
-                    descending=descending, key=column.key, missing=_EPOCH)
-    return keyset.page(query, cursor, limit)
+    return query
 
 
 def _escape_like(word: str) -> str:

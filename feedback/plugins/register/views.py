@@ -67,8 +67,10 @@ def index():
     if not form.validate():
         return render_template("register/index.html", form=form, rows=[], next_url=None), 400
     try:
-        entries, next_cursor = services.search(_filters(form), request.args.get("cursor") or None,
+        filters = _filters(form)
+        entries, next_cursor = services.search(filters, request.args.get("cursor") or None,
                                                limit=current_app.config["PAGE_SIZE"])
+        found = services.count(filters)
     except ServiceError as exc:
         apply_errors(form, exc)
         if "cursor" in exc.fields:
@@ -77,7 +79,7 @@ def index():
     args = {key: value for key, value in query_values(drop=("cursor", "fmt")).items() if value}
     next_url = url_for("register.index", **args, cursor=next_cursor) if next_cursor else None
     return render_template("register/index.html", form=form, rows=services.views_of(entries), next_url=next_url,
-                           download_args=args)
+                           download_args=args, found=found, count_cap=services.COUNT_CAP)
 
 
 @bp.route("/register/items/<code>")
