@@ -19,7 +19,7 @@ from feedback.items.models import Item
 from feedback.obligations.models import Obligation
 from feedback.pluginmanager import hook
 from feedback.procedures.models import Procedure
-from feedback.timeutil import LOCAL_TZ
+from feedback.timeutil import LOCAL_TZ, add_months
 from feedback.units.models import Unit
 
 TOP = 5  # suggestions of each kind, at most
@@ -37,7 +37,6 @@ class Suggestion:
 
 def since(now: dt.datetime) -> dt.datetime:
     """The start of the period the data is read from: the last interval (six months)."""
-    from feedback.plugins.dialogues.services import add_months
 
     day = add_months(now.astimezone(LOCAL_TZ).date(), -int(current_app.config["DIALOGUES_INTERVAL_MONTHS"]))
     return dt.datetime.combine(day, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)

@@ -15,7 +15,7 @@ from feedback.auth.models import User
 from feedback.extensions import db
 from feedback.plugins.dialogues import services
 from feedback.plugins.dialogues.models import DialogueSession
-from feedback.timeutil import LOCAL_TZ, utcnow
+from feedback.timeutil import LOCAL_TZ, add_months, utcnow
 from feedback.units.models import Unit
 from feedback.workdays import Calendar
 
@@ -111,7 +111,7 @@ def load_demo_dialogues(province: Unit) -> str:
     today = now.astimezone(LOCAL_TZ).date()
 
     # Held two months ago, minutes published on time; one commitment done on time, one overdue.
-    justice_day = _working_day_near(services.add_months(today, -2), calendar)
+    justice_day = _working_day_near(add_months(today, -2), calendar)
     justice, made = _held_session(
         units["QN.STP"], _user("chuyenvien.stp@demo.gov.vn"), justice_day, published_after_days=5,
         questions=QUESTIONS, calendar=calendar, commitments=[
@@ -124,7 +124,7 @@ def load_demo_dialogues(province: Unit) -> str:
                                  now=min(made[0].due_at - dt.timedelta(days=1), now))
 
     # Held five months ago, minutes published late; its commitment done late.
-    ward_day = _working_day_near(services.add_months(today, -5), calendar)
+    ward_day = _working_day_near(add_months(today, -5), calendar)
     ward, made = _held_session(
         units["QN.PH.HALONG"], _user("tiepnhan.halong@demo.gov.vn"), ward_day, published_after_days=14,
         questions=QUESTIONS[2:], calendar=calendar, commitments=[

@@ -43,7 +43,6 @@ def minutes_number(session) -> str:
 
 def snapshot(session, minutes) -> dict:
     """Everything the document shows, as plain values (frozen into the version)."""
-    from feedback.plugins.dialogues.services import participants
 
     unit = session.unit
     starts = session.starts_at.astimezone(LOCAL_TZ)
@@ -62,7 +61,7 @@ def snapshot(session, minutes) -> dict:
         "chair": {"name": session.chair_name, "title": session.chair_title},
         "secretary": {"name": session.secretary_name, "title": session.secretary_title},
         "invited": list(session.invited or []),
-        "participants": participants(session),
+        "participants": session.participants,
         "agenda": [entry.label for entry in session.accepted_agenda],
         "questions": [{"number": q.number, "title": q.public_title, "body": q.public_body,
                        "answer": q.public_answer, "answered_by": q.answered_by}

@@ -131,6 +131,14 @@ class DialogueSession(db.Model):
         pending = [version for version in self.minutes if version.status in ("draft", "submitted")]
         return pending[-1] if pending else None
 
+    @property
+    def participants(self) -> dict:
+        """Who took part: organisations with their counts, persons named with consent, citizens counted."""
+        organisations = [(row.name, row.count) for row in self.attendance if row.kind == "organisation"]
+        persons = [row.name for row in self.attendance if row.kind == "person"]
+        total = sum(count for _name, count in organisations) + len(persons) + self.citizens_count
+        return {"organisations": organisations, "persons": persons, "citizens": self.citizens_count, "total": total}
+
     def __repr__(self) -> str:
         return f"<DialogueSession {self.id} {self.status}>"
 

@@ -14,8 +14,8 @@ from sqlalchemy import and_, case, func, or_, select, true
 from feedback.extensions import db
 from feedback.obligations.models import Obligation
 from feedback.plugins.dialogues.models import Commitment, DialogueSession
-from feedback.plugins.dialogues.services import MINUTES, SESSION, add_months, interval_months, proposed_next_day
-from feedback.timeutil import LOCAL_TZ, local_day_bounds, utcnow
+from feedback.plugins.dialogues.services import MINUTES, SESSION, interval_months, proposed_next_day
+from feedback.timeutil import LOCAL_TZ, add_months, local_day_bounds, utcnow
 from feedback.units.models import Unit
 from feedback.workdays import Calendar
 

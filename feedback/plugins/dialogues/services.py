@@ -30,7 +30,7 @@ from feedback.plugins.dialogues.models import AgendaEntry, Attendance, Commitmen
     Question, Registration, SessionEvent
 from feedback.procedures.models import Procedure
 from feedback.redaction import mask
-from feedback.timeutil import LOCAL_TZ, utcnow
+from feedback.timeutil import LOCAL_TZ, add_months, utcnow
 from feedback.units.models import Unit
 from feedback.workdays import Calendar, count_working_days
 
@@ -367,14 +367,6 @@ def cancel(session: DialogueSession, reason: str, actor: User, now: dt.datetime 
 
 
 # --- the next session -----------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    following = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return min(day.replace(year=year, month=month, day=1) + dt.timedelta(days=day.day - 1),
-               following - dt.timedelta(days=1))
 
 
 def interval_months() -> int:
@@ -728,13 +720,6 @@ def record_attendance(session: DialogueSession, record: AttendanceRecord, actor:
     db.session.flush()
     log(session, "attendance", actor=actor, at=now, organisations=len(organisations), persons=len(persons),
         citizens=record.citizens)
-
-
-def participants(session: DialogueSession) -> dict:
-    organisations = [(row.name, row.count) for row in session.attendance if row.kind == "organisation"]
-    persons = [row.name for row in session.attendance if row.kind == "person"]
-    total = sum(count for _name, count in organisations) + len(persons) + session.citizens_count
-    return {"organisations": organisations, "persons": persons, "citizens": session.citizens_count, "total": total}
 
 
 def commitment_deadline(session: DialogueSession, days: int):

@@ -314,7 +314,7 @@ def _manage_page(found: DialogueSession, form: ActionForm | None = None, status:
     return render_template("dialogues/manage.html", session=found, form=form, cancel_form=CancelForm(),
                            now=utcnow(), agenda_kinds=AGENDA_KINDS, event_labels=EVENT_LABELS, may_approve=services.may_approve(current_user, found),
                            may_manage=services.may_manage(current_user, found.unit),
-                           participants=services.participants(found),
+                           participants=found.participants,
                            minutes_obligation=services.minutes_obligation(found)), status
 
 
