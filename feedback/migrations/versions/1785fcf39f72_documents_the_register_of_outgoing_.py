@@ -1,7 +1,7 @@
 """documents: the register of outgoing numbers; units' abbreviation and locality; letters' signature forms and symbol
 
 Revision ID: 1785fcf39f72
-Revises: c5b742aca7c5
+Revises: 25e5a27aa315
 Create Date: 2026-11-30 08:50:03.158733
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1785fcf39f72'
-down_revision = 'c5b742aca7c5'
+down_revision = '25e5a27aa315'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,7 @@ were: their texts and their published answer count as reviewed at the time of th
 one in particular (reviewed_by_id is NULL). Items not yet in the register wait for a review.
 
 Revision ID: 25e5a27aa315
-Revises: c5b742aca7c5
+Revises: 080cd0fdb0c2
 Create Date: 2026-11-30 08:57:02.820434
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '25e5a27aa315'
-down_revision = 'c5b742aca7c5'
+down_revision = '080cd0fdb0c2'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """register: an index for every filter with the keyset order; SQLite's full-text index of the search text
 
 Revision ID: 3c809095bc00
-Revises: c5b742aca7c5
+Revises: 923e1a86a64c
 Create Date: 2026-11-30 09:26:45.373120
 
 """
@@ -30,7 +30,7 @@ FTS_DROP = ["DROP TRIGGER IF EXISTS register_entries_fts_insert", "DROP TRIGGER 
 
 # revision identifiers, used by Alembic.
 revision = '3c809095bc00'
-down_revision = 'c5b742aca7c5'
+down_revision = '923e1a86a64c'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """items: attachments kept between two tries of a filing form
 
 Revision ID: b0f07ccfe931
-Revises: c5b742aca7c5
+Revises: 3c809095bc00
 Create Date: 2026-11-30 10:04:13.852333
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b0f07ccfe931'
-down_revision = 'c5b742aca7c5'
+down_revision = '3c809095bc00'
 branch_labels = None
 depends_on = None
 
