@@ -22,6 +22,7 @@ def create_app(config: Mapping | None = None) -> Flask:
     configure_jobs(app)
     configure_templates(app)
     configure_errors(app)
+    configure_inputs(app)
     configure_deployment(app)
     configure_security(app)
     return app
@@ -150,6 +151,12 @@ def configure_templates(app: Flask) -> None:
     from feedback import templating
 
     templating.init_app(app)
+
+
+def configure_inputs(app: Flask) -> None:
+    from feedback import inputs
+
+    inputs.init_app(app)
 
 
 def configure_errors(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -110,12 +111,36 @@ def _dotted(messages: dict, prefix: str = "") -> dict:
     return flat
 
 
+# marshmallow's messages with values in them: the English pattern, and ours with the same values.
+PARAMETRISED = [
+    (re.compile(r"Longer than maximum length (?P<max>\d+)\."), lambda: _("At most %(max)s characters.")),
+    (re.compile(r"Shorter than minimum length (?P<min>\d+)\."), lambda: _("At least %(min)s characters.")),
+    (re.compile(r"Length must be between (?P<min>\d+) and (?P<max>\d+)\."),
+     lambda: _("From %(min)s to %(max)s characters.")),
+    (re.compile(r"Must be greater than or equal to (?P<min>-?[\d.]+) and less than or equal to (?P<max>-?[\d.]+)\."),
+     lambda: _("A number from %(min)s to %(max)s.")),
+    (re.compile(r"Must be greater than or equal to (?P<min>-?[\d.]+)\."), lambda: _("A number of %(min)s or more.")),
+    (re.compile(r"Must be less than or equal to (?P<max>-?[\d.]+)\."), lambda: _("A number of %(max)s or less.")),
+    (re.compile(r"Must be one of: (?P<choices>.*)\."), lambda: _("One of: %(choices)s.")),
+    (re.compile(r"Not a valid (?:aware )?datetime\."),
+     lambda: _("Not a valid date and time (ISO 8601 with its time zone, e.g. 2026-03-05T09:30:00+07:00).")),
+]
+
+
+def _translate_one(message: str) -> str:
+    for pattern, template in PARAMETRISED:
+        found = pattern.fullmatch(message)
+        if found:
+            return template() % found.groupdict()
+    return _(message)
+
+
 def _translate(fields):
     """Translate marshmallow's English messages through our catalogue."""
     if isinstance(fields, dict):
         return {key: _translate(value) for key, value in fields.items()}
     if isinstance(fields, list):
         if all(isinstance(item, str) for item in fields):
-            return " ".join(_(item) for item in fields)
+            return " ".join(_translate_one(item) for item in fields)
         return [_translate(item) for item in fields]
-    return _(fields) if isinstance(fields, str) else fields
+    return _translate_one(fields) if isinstance(fields, str) else fields

@@ -1,8 +1,15 @@
-"""The base of every web form: WTForms' own messages go through our catalogues."""
+"""The base of every web form: WTForms' own messages go through our catalogues, and text fields
+come without control characters (single-line ones without line breaks either).
 
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+Every text field of every form has a length limit (``tests/security/test_limits.py`` enumerates
+them): a text over it is shown again on the form with a message in the user's language.
+"""
+
+from flask_babel import get_translations, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import PasswordField, SelectChoice, StringField, TextAreaField
+
+from feedback.inputs import single_line, without_controls
 
 # WTForms' built-in messages that our forms can show; listed so that extraction finds them.
 WTFORMS_MESSAGES = (
@@ -14,21 +21,49 @@ WTFORMS_MESSAGES = (
     _l("The CSRF token has expired."),
     _l("The CSRF token is invalid."),
     _l("The CSRF tokens do not match."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
 )
 
 
+def _plural_wtforms_messages():
+    """Never called: WTForms' plural messages, listed so that extraction finds them."""
+    ngettext("Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long.", 1)
+    ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 1)
+    ngettext("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long.", 1)
+
+
 class _Translations:
+    """The request's catalogue, without formatting: WTForms fills in its own values (Flask-Babel's
+    ngettext would format with ``num`` alone and fail on ``%(max)d``)."""
+
     def gettext(self, string):
-        return gettext(string)
+        return get_translations().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        return get_translations().ungettext(singular, plural, n)
+
+
+def _multi_line(text):
+    return without_controls(text).replace("\r\n", "\n") if isinstance(text, str) else text
+
+
+def _one_line(text):
+    return single_line(text).strip() if isinstance(text, str) else text
 
 
 class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):
             return _Translations()
+
+        def bind_field(self, form, unbound_field, options):
+            # The request already left control characters out (feedback.inputs); a form built
+            # from other data gets the same, and one-line fields lose line breaks too.
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                cleaner = _multi_line if issubclass(field_class, TextAreaField) else _one_line
+                options = {**options, "filters": (cleaner, *unbound_field.kwargs.get("filters", ()))}
+            return unbound_field.bind(form=form, **options)
 
 
 def choices(pairs) -> list[SelectChoice]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
 
@@ -57,9 +57,9 @@ def number_filter(value) -> str:
 
 
 def lang_url(code: str) -> str:
-    args = request.args.to_dict(flat=True)
-    args["lang"] = code
-    return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
+    from feedback.urls import url_with_query
+
+    return url_with_query(request.endpoint or "pages.home", request.args, **(request.view_args or {}), lang=code)
 
 
 def event_label(action: str) -> str:

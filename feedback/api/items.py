@@ -20,6 +20,8 @@ from feedback.transaction import run
 bp = Blueprint("api_items", __name__, url_prefix="/api/v1/items", description="Complaints and petitions")
 
 CONTACT_FIELDS = ("name", "phone", "email", "address")
+# Codes of units, procedures and items; the signed cursor of a page.
+CODE_MAX, CURSOR_MAX = 64, 500
 
 
 class ContactIn(ma.Schema):
@@ -36,11 +38,11 @@ class ContactIn(ma.Schema):
 class ItemIn(ma.Schema):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(list(KINDS)))
     topic = ma.fields.String(required=True, validate=ma.validate.OneOf(list(TOPICS)))
-    unit = ma.fields.String(load_default="", metadata={"description": "Code of the unit; may be left out when the "
+    unit = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX), metadata={"description": "Code of the unit; may be left out when the "
                                                                        "procedure implies it or the filer does not know"})
-    procedure = ma.fields.String(load_default="", metadata={"description": "Code of the procedure"})
-    title = ma.fields.String(required=True)
-    body = ma.fields.String(required=True)
+    procedure = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX), metadata={"description": "Code of the procedure"})
+    title = ma.fields.String(required=True, validate=ma.validate.Length(max=services.TITLE_MAX))
+    body = ma.fields.String(required=True, validate=ma.validate.Length(max=services.BODY_MAX))
     contact = ma.fields.Nested(ContactIn, load_default=dict)
     consent = ma.fields.Boolean(load_default=False, metadata={
         "description": "The filer agreed that the contact data be used to handle the item and tell them about it"})
@@ -127,18 +129,19 @@ class StaffItem(ma.Schema):
 
 
 class ItemQuery(ma.Schema):
-    unit = ma.fields.String(load_default="", metadata={"description": "Unit code, or `none` for the reception queue"})
+    unit = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX),
+                            metadata={"description": "Unit code, or `none` for the reception queue"})
     status = ma.fields.String(load_default="", validate=ma.validate.OneOf([""] + list(STATUSES)))
     kind = ma.fields.String(load_default="", validate=ma.validate.OneOf([""] + list(KINDS)))
     topic = ma.fields.String(load_default="", validate=ma.validate.OneOf([""] + list(TOPICS)))
     channel = ma.fields.String(load_default="", validate=ma.validate.OneOf([""] + list(CHANNELS)))
-    procedure = ma.fields.String(load_default="")
+    procedure = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX))
     overdue = ma.fields.Boolean(load_default=False)
     received_from = ma.fields.Date(load_default=None)
     received_to = ma.fields.Date(load_default=None)
     q = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
     sort = ma.fields.String(load_default="received_desc", validate=ma.validate.OneOf(list(services.SORTS)))
-    cursor = ma.fields.String(load_default=None)
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=CURSOR_MAX))
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 
@@ -148,14 +151,14 @@ class ItemPage(ma.Schema):
 
 
 class TransitionIn(ma.Schema):
-    action = ma.fields.String(required=True, metadata={"description": ", ".join(a for a in ACTIONS if a != "withdraw")})
-    reason = ma.fields.String(load_default="", metadata={"description": "Required for transfer, extend, reject, "
+    action = ma.fields.String(required=True, validate=ma.validate.Length(max=32), metadata={"description": ", ".join(a for a in ACTIONS if a != "withdraw")})
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=services.REASON_MAX), metadata={"description": "Required for transfer, extend, reject, "
                                                                           "reopen and note"})
-    body = ma.fields.String(load_default="", metadata={"description": "For respond and draft: the answer. From an "
+    body = ma.fields.String(load_default="", validate=ma.validate.Length(max=services.ANSWER_MAX), metadata={"description": "For respond and draft: the answer. From an "
                                                                         "officer, a draft for the head; from the head, "
                                                                         "published at once with personal data masked"})
-    unit = ma.fields.String(load_default="", metadata={"description": "For assign and transfer: the unit's code"})
-    original = ma.fields.String(load_default="", metadata={"description": "For merge: the original item's code"})
+    unit = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX), metadata={"description": "For assign and transfer: the unit's code"})
+    original = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX), metadata={"description": "For merge: the original item's code"})
     days = ma.fields.Integer(load_default=None, allow_none=True, metadata={"description": "For extend: working days"})
 
 

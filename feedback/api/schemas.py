@@ -4,8 +4,8 @@ import marshmallow as ma
 
 
 class TokenRequest(ma.Schema):
-    email = ma.fields.Email(required=True, metadata={"example": "admin@demo.gov.vn"})
-    password = ma.fields.String(required=True, load_only=True)
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=255), metadata={"example": "admin@demo.gov.vn"})
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=200))
     label = ma.fields.String(load_default="", validate=ma.validate.Length(max=100),
                              metadata={"description": "What the token is for, shown in the lists of tokens",
                                        "example": "hotline integration"})
@@ -35,7 +35,7 @@ class TokenList(ma.Schema):
 
 
 class TokenQuery(ma.Schema):
-    user = ma.fields.Email(metadata={"description": "Administrators only: the tokens of this account"})
+    user = ma.fields.Email(validate=ma.validate.Length(max=255), metadata={"description": "Administrators only: the tokens of this account"})
     all = ma.fields.Boolean(load_default=False, metadata={"description": "Also the revoked and expired ones"})
 
 
@@ -61,9 +61,9 @@ class UnitList(ma.Schema):
 
 
 class ProcedureQuery(ma.Schema):
-    unit = ma.fields.String(metadata={"description": "Only the procedures of this unit (its code)"})
+    unit = ma.fields.String(validate=ma.validate.Length(max=64), metadata={"description": "Only the procedures of this unit (its code)"})
     q = ma.fields.String(validate=ma.validate.Length(max=200), metadata={"description": "Words of the name, code or field"})
-    after = ma.fields.String(metadata={"description": "The `next` value of the previous page"})
+    after = ma.fields.String(validate=ma.validate.Length(max=500), metadata={"description": "The `next` value of the previous page"})
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 
@@ -86,7 +86,7 @@ class ProcedurePage(ma.Schema):
 class UnitIn(ma.Schema):
     code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=255))
-    kind = ma.fields.String(load_default="other")
-    parent = ma.fields.String(load_default=None, allow_none=True, metadata={"description": "Code of the parent unit"})
+    kind = ma.fields.String(load_default="other", validate=ma.validate.Length(max=32))
+    parent = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=32), metadata={"description": "Code of the parent unit"})
     valid_from = ma.fields.Date(load_default=None, allow_none=True)
     valid_until = ma.fields.Date(load_default=None, allow_none=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 
 from flask import current_app
@@ -13,10 +12,10 @@ from sqlalchemy import func, select
 from feedback.auth.models import ROLES, ApiToken, User
 from feedback.errors import Conflict, Invalid, NotFound, Unauthenticated
 from feedback.extensions import db
+from feedback.inputs import email_address
 from feedback.timeutil import utcnow
 from feedback.units.models import Unit
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 
 
@@ -37,7 +36,7 @@ def create_user(email: str, password: str, role: str, unit: Unit | None = None, 
 
     email = normalise_email(email)
     errors = {}
-    if not EMAIL_PATTERN.match(email) or len(email) > 255:
+    if len(email) > 255 or email_address(email) is None:
         errors["email"] = _("Enter a valid e-mail address.")
     problem = check_password_strength(password)
     if problem:

@@ -40,8 +40,8 @@ class FilingForm(Form):
     publish = BooleanField(_l("The title and text of my item may be published in the public register, after any "
                               "personal data is removed."))
     # A field people never see: bots fill it in.
-    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
-    submission = HiddenField()
+    website = StringField(_l("Leave this field empty"), validators=[Length(max=200)], render_kw={"autocomplete": "off", "tabindex": "-1"})
+    submission = HiddenField(validators=[Length(max=200)])
 
 
 class StaffFilingForm(FilingForm):
@@ -68,7 +68,7 @@ class AddInformationForm(Form):
 
 
 class ActionForm(Form):
-    action = HiddenField()
+    action = HiddenField(validators=[Length(max=32)])
     reason = TextAreaField(_l("Reason"), validators=[Length(max=4000)], render_kw={"rows": 3})
     body = TextAreaField(_l("Answer"), validators=[Length(max=40000)], render_kw={"rows": 8})
     unit = SelectField(_l("Unit"), choices=[], validate_choice=False)

@@ -19,9 +19,9 @@ from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from feedback.auth.models import User
-from feedback.auth.services import EMAIL_PATTERN
 from feedback.errors import Conflict, Forbidden, Invalid, NotFound
 from feedback.extensions import db
+from feedback.inputs import email_address, phone_number
 from feedback.items import codes
 from feedback.items.attachments import CheckedFile, check_files
 from feedback.items.models import CHANNELS, KINDS, STAFF_CHANNELS, TOPICS, Attachment, Item, ItemContact, ItemEvent, \
@@ -39,11 +39,11 @@ from feedback.units.models import Unit
 TITLE_MIN, TITLE_MAX = 5, 200
 BODY_MIN, BODY_MAX = 20, 10_000
 NAME_MAX, ADDRESS_MAX = 200, 500
+REASON_MAX, ANSWER_MAX = 2000, 20_000
 MAX_ATTACHMENTS = 5
 RECEPTION_UNIT_KINDS = ("service_centre", "province")
 # An item's obligation (feedback.obligations): the owner type and kind of its answer.
 ITEM, ANSWER = "item", "answer"
-PHONE_PATTERN = re.compile(r"^(0[35789]\d{8}|02\d{9})$")
 
 
 @dataclass
@@ -82,6 +82,10 @@ def consent_text() -> str:
 
 
 def normalise_phone(phone: str) -> str:
+    """The phone number as stored when it is a valid one, else its digits (to compare, never to store)."""
+    valid = phone_number(phone or "")
+    if valid:
+        return valid
     digits = re.sub(r"[\s.\-()]", "", phone or "")
     if digits.startswith("+84"):
         digits = "0" + digits[3:]
@@ -129,9 +133,9 @@ def _validate(filing: Filing, staff: bool) -> tuple[dict, Unit | None, Procedure
         errors["name"] = _("The name is longer than %(n)s characters.", n=NAME_MAX)
     if len(filing.address.strip()) > ADDRESS_MAX:
         errors["address"] = _("The address is longer than %(n)s characters.", n=ADDRESS_MAX)
-    if filing.phone.strip() and not PHONE_PATTERN.match(normalise_phone(filing.phone)):
+    if filing.phone.strip() and phone_number(filing.phone) is None:
         errors["phone"] = _("Enter a Vietnamese phone number, e.g. 0912 345 678 or 024 3825 1234.")
-    if filing.email.strip() and (not EMAIL_PATTERN.match(filing.email.strip()) or len(filing.email) > 255):
+    if filing.email.strip() and (len(filing.email) > 255 or email_address(filing.email) is None):
         errors["email"] = _("Enter a valid e-mail address, e.g. ten@example.com.")
     gives_contact = any(value.strip() for value in (filing.name, filing.phone, filing.email, filing.address))
     if gives_contact and not filing.consent and not staff:
@@ -187,7 +191,7 @@ def file_item(filing: Filing, actor: User | None = None, token: str | None = Non
         db.session.add(item)
         if any(value.strip() for value in (filing.name, filing.phone, filing.email, filing.address)):
             item.contact = ItemContact(
-                name=filing.name.strip(), phone=normalise_phone(filing.phone) if filing.phone.strip() else "",
+                name=filing.name.strip(), phone=(phone_number(filing.phone) or "") if filing.phone.strip() else "",
                 email=filing.email.strip().lower(), address=filing.address.strip(),
                 consent=filing.consent, consent_text=consent_text() if filing.consent else "",
                 consent_at=now if filing.consent else None,
@@ -421,8 +425,8 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
     reason = (reason or "").strip()
     if action.needs_reason and not reason:
         raise Invalid(_("Give a reason."), {"reason": _("Give a reason.")})
-    if len(reason) > 2000:
-        raise Invalid(_("The reason is too long."), {"reason": _("Write at most %(n)s characters.", n=2000)})
+    if len(reason) > REASON_MAX:
+        raise Invalid(_("The reason is too long."), {"reason": _("Write at most %(n)s characters.", n=REASON_MAX)})
 
     old = item.status
     handler = _HANDLERS.get(action_name)
@@ -528,8 +532,8 @@ def _respond(item: Item, actor, *, body: str, **kw) -> Handled:
 def _check_answer(body: str) -> None:
     if len(body) < 20:
         raise Invalid(_("Write the answer (at least 20 characters)."), {"body": _("Write at least %(n)s characters.", n=20)})
-    if len(body) > 20_000:
-        raise Invalid(_("The answer is too long."), {"body": _("Write at most %(n)s characters.", n=20_000)})
+    if len(body) > ANSWER_MAX:
+        raise Invalid(_("The answer is too long."), {"body": _("Write at most %(n)s characters.", n=ANSWER_MAX)})
 
 
 def _reopen(item: Item, actor, **_kw) -> Handled:

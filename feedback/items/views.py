@@ -26,6 +26,7 @@ from feedback import security
 from feedback.timeutil import LOCAL_TZ
 from feedback.transaction import run
 from feedback.units.models import Unit
+from feedback.urls import url_with_query
 
 bp = Blueprint("items", __name__, template_folder="templates")
 staff_bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
@@ -257,7 +258,7 @@ def items():
     except ServiceError as exc:
         apply_errors(form, exc)
         return render_template("items/staff_list.html", form=form, items=[], next_url=None), exc.status
-    next_url = url_for("staff.items", **{**request.args.to_dict(), "cursor": next_cursor}) if next_cursor else None
+    next_url = url_with_query("staff.items", request.args, cursor=next_cursor) if next_cursor else None
     return render_template("items/staff_list.html", form=form, items=rows, next_url=next_url)
 
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from feedback.api.core import bearer_user, unauthorized
 from feedback.errors import Invalid
 from feedback.ratelimit import limited
-from feedback.surveys import services
+from feedback.surveys import builder, services
 from feedback.transaction import run
 
 bp = Blueprint("api_surveys", __name__, url_prefix="/api/v1/surveys",
@@ -93,7 +93,10 @@ class ResponseIn(ma.Schema):
                             metadata={"description": "A one-time invitation code (it names the unit and the item)"})
     version = ma.fields.Integer(load_default=None, allow_none=True, metadata={
         "description": "`version_id` of the questions you show; a newer version is refused with 409"})
-    answers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(allow_none=True), required=True,
+    # Each answer's own limits are its question type's (feedback.surveys.types); here only how many.
+    answers = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(max=12)),
+                             values=ma.fields.Raw(allow_none=True), required=True,
+                             validate=ma.validate.Length(max=builder.QUESTIONS_MAX),
                              metadata={"description": "Question id → answer", "example": {"12": 5, "13": [1, 3],
                                                                                             "14": "Cần thêm ghế"}})
     submitted_at = ma.fields.AwareDateTime(metadata={"description": "Staff only (bearer token): when a paper form "

@@ -143,9 +143,10 @@ class AnswerForm(Form):
     """The fields of the answering page besides the answers: the version shown, the invitation
     code, and a field people never see (bots fill it in)."""
 
-    version = HiddenField()
-    code = HiddenField()
-    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    version = HiddenField(validators=[Length(max=20)])
+    code = HiddenField(validators=[Length(max=40)])
+    website = StringField(_l("Leave this field empty"), validators=[Length(max=200)],
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
 
 
 class InvitationForm(Form):

@@ -22,6 +22,7 @@ from feedback.surveys.forms import AnswerForm, ExportFilterForm, InvitationForm,
 from feedback.surveys.models import Survey, SurveyQuestion, SurveySection
 from feedback.surveys.types import question_types
 from feedback.transaction import run
+from feedback.urls import url_with_query
 
 bp = Blueprint("surveys", __name__, template_folder="templates")
 
@@ -58,7 +59,7 @@ def surveys():
     """The open surveys; with one only, straight to choosing a unit."""
     found = services.active_surveys()
     if len(found) == 1:
-        return redirect(url_for("surveys.choose_unit", survey=found[0].code, **request.args))
+        return redirect(url_with_query("surveys.choose_unit", request.args, survey=found[0].code))
     return render_template("surveys/index.html", surveys=found)
 
 
@@ -604,6 +605,6 @@ def comments(survey_id: int):
     form.unit.choices = choices([("", _("All my units"))] + [(unit.code, unit.name) for unit in units])
     rows, next_cursor = exports.free_texts(survey, current_user, unit=form.unit.data or "",
                                            cursor=request.args.get("cursor"), limit=current_app.config["PAGE_SIZE"])
-    next_url = url_for("surveys.comments", survey_id=survey.id, **{**request.args.to_dict(), "cursor": next_cursor}) \
+    next_url = url_with_query("surveys.comments", request.args, survey_id=survey.id, cursor=next_cursor) \
         if next_cursor else None
     return render_template("surveys/staff/comments.html", survey=survey, form=form, rows=rows, next_url=next_url)

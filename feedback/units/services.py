@@ -78,6 +78,7 @@ def _would_cycle(unit: Unit, parent: Unit | None) -> bool:
 def create_unit(code: str, name: str, kind: str = "other", parent: Unit | None = None,
                 valid_from: dt.date | None = None, valid_until: dt.date | None = None) -> Unit:
     code = (code or "").strip()
+    valid_from = valid_from or local_today()
     errors = _check_fields(code, name, kind, valid_from, valid_until)
     if errors:
         raise Invalid(_("The unit was not saved."), errors)
@@ -85,7 +86,7 @@ def create_unit(code: str, name: str, kind: str = "other", parent: Unit | None =
         raise Conflict(_("A unit with the code %(code)s exists already.", code=code),
                        {"code": _("This code is taken.")})
     unit = Unit(code=code, name=name.strip(), kind=kind, parent=parent,
-                valid_from=valid_from or local_today(), valid_until=valid_until)
+                valid_from=valid_from, valid_until=valid_until)
     db.session.add(unit)
     db.session.flush()
     return unit

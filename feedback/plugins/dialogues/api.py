@@ -19,7 +19,8 @@ bp = Blueprint("api_dialogues", __name__, url_prefix="/api/v1/dialogues", descri
 
 
 class SessionQuery(ma.Schema):
-    unit = ma.fields.String(load_default="", metadata={"description": "Only the sessions of this unit (its code)"})
+    unit = ma.fields.String(load_default="", validate=ma.validate.Length(max=64),
+                            metadata={"description": "Only the sessions of this unit (its code)"})
 
 
 class SessionOut(ma.Schema):
@@ -80,13 +81,16 @@ class SessionDetail(SessionOut):
 
 
 class QuestionIn(ma.Schema):
-    title = ma.fields.String(load_default="", metadata={"description": "5 to 200 characters (not with `item`)"})
-    body = ma.fields.String(load_default="", metadata={"description": "20 to 5000 characters (not with `item`)"})
+    title = ma.fields.String(load_default="", validate=ma.validate.Length(max=services.TITLE_MAX),
+                             metadata={"description": "5 to 200 characters (not with `item`)"})
+    body = ma.fields.String(load_default="", validate=ma.validate.Length(max=services.BODY_MAX),
+                            metadata={"description": "20 to 5000 characters (not with `item`)"})
     consent = ma.fields.Boolean(load_default=False, metadata={
         "description": "The asker agreed that their contact data be used for this session"})
-    contact = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(), load_default=dict,
+    contact = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.Length(max=32)),
+                             values=ma.fields.String(validate=ma.validate.Length(max=255)), load_default=dict,
                              metadata={"description": "Optional: name, phone, email"})
-    item = ma.fields.String(load_default="", metadata={"description": "Staff only (bearer token): attach the item "
+    item = ma.fields.String(load_default="", validate=ma.validate.Length(max=40), metadata={"description": "Staff only (bearer token): attach the item "
                                                                        "with this tracking code as a question"})
 
 

@@ -44,7 +44,8 @@ class RegistrationForm(Form):
     consent = BooleanField(_l("I agree that the unit uses my name, phone number and e-mail only for this dialogue "
                               "session: to tell me about it and to answer my question. They are never published. I "
                               "may see, correct or ask to delete them."))
-    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(_l("Leave this field empty"), validators=[Length(max=200)],
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
 
 
 class QuestionForm(Form):
@@ -57,16 +58,17 @@ class QuestionForm(Form):
     consent = BooleanField(_l("I agree that the unit uses my name, phone number and e-mail only for this dialogue "
                               "session: to tell me about it and to answer my question. They are never published. I "
                               "may see, correct or ask to delete them."))
-    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(_l("Leave this field empty"), validators=[Length(max=200)],
+                          render_kw={"autocomplete": "off", "tabindex": "-1"})
 
 
 class ActionForm(Form):
     """Every staff action on a session posts here: the service named by ``action`` checks the rest."""
 
-    action = HiddenField()
-    entry = HiddenField()
-    question = HiddenField()
-    commitment = HiddenField()
+    action = HiddenField(validators=[Length(max=32)])
+    entry = HiddenField(validators=[Length(max=20)])
+    question = HiddenField(validators=[Length(max=20)])
+    commitment = HiddenField(validators=[Length(max=20)])
     code = StringField(_l("Tracking code of the item"), validators=[Length(max=40)])
     reason = TextAreaField(_l("Reason"), validators=[Length(max=REASON_MAX * 2)], render_kw={"rows": 2})
     answer = TextAreaField(_l("Answer given at the session"), validators=[Length(max=ANSWER_MAX * 2)],

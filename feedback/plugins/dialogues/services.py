@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from feedback.auth.models import User
-from feedback.auth.services import EMAIL_PATTERN
 from feedback.errors import Conflict, Forbidden, Invalid, NotFound
 from feedback.extensions import db
+from feedback.inputs import email_address, phone_number
 from feedback.items.attachments import check_files
 from feedback.items.models import Item
-from feedback.items.services import PHONE_PATTERN, normalise_phone, units_in_scope
+from feedback.items.services import units_in_scope
 from feedback.obligations import services as obligations
 from feedback.pluginmanager import fire_event
 from feedback.plugins.dialogues.models import AgendaEntry, Attendance, Commitment, DialogueSession, Minutes, \
@@ -465,11 +465,11 @@ def _check_contact(name: str, phone: str, email: str, errors: dict, name_require
         errors["name"] = _("Give your name.")
     if len(name) > NAME_MAX:
         errors["name"] = _("The name is longer than %(n)s characters.", n=NAME_MAX)
-    if phone and not PHONE_PATTERN.match(normalise_phone(phone)):
+    if phone and phone_number(phone) is None:
         errors["phone"] = _("Enter a Vietnamese phone number, e.g. 0912 345 678 or 024 3825 1234.")
-    if email and (len(email) > 255 or not EMAIL_PATTERN.match(email)):
+    if email and (len(email) > 255 or email_address(email) is None):
         errors["email"] = _("Enter a valid e-mail address, e.g. ten@example.com.")
-    return name, normalise_phone(phone) if phone else "", email
+    return name, (phone_number(phone) or "") if phone else "", (email_address(email) or "") if email else ""
 
 
 def _open_before_the_day(session: DialogueSession, now: dt.datetime) -> None:

@@ -20,9 +20,10 @@ rating_bp = Blueprint("api_register_rating", __name__, url_prefix="/api/v1/items
 class RegisterQuery(ma.Schema):
     q = ma.fields.String(load_default="", validate=ma.validate.Length(max=services.Q_MAX),
                          metadata={"description": "Words, with or without Vietnamese accents, or a tracking code"})
-    unit = ma.fields.String(load_default="", metadata={"description": "Unit code"})
-    field = ma.fields.String(load_default="", metadata={"description": "Field (lĩnh vực) of the procedure"})
-    procedure = ma.fields.String(load_default="", metadata={"description": "Procedure code"})
+    unit = ma.fields.String(load_default="", validate=ma.validate.Length(max=64), metadata={"description": "Unit code"})
+    field = ma.fields.String(load_default="", validate=ma.validate.Length(max=200),
+                             metadata={"description": "Field (lĩnh vực) of the procedure"})
+    procedure = ma.fields.String(load_default="", validate=ma.validate.Length(max=64), metadata={"description": "Procedure code"})
     kind = ma.fields.String(load_default="", validate=ma.validate.OneOf([""] + list(KINDS)))
     topic = ma.fields.String(load_default="", validate=ma.validate.OneOf([""] + list(TOPICS)))
     status = ma.fields.String(load_default="", validate=ma.validate.OneOf([""] + list(STATUSES)))
@@ -30,7 +31,7 @@ class RegisterQuery(ma.Schema):
     date_from = ma.fields.Date(data_key="from", load_default=None, metadata={"description": "Received from (local day)"})
     date_to = ma.fields.Date(data_key="to", load_default=None, metadata={"description": "Received until (local day)"})
     sort = ma.fields.String(load_default="received_desc", validate=ma.validate.OneOf(list(services.SORTS)))
-    cursor = ma.fields.String(load_default=None, metadata={"description": "`next` of the previous page"})
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500), metadata={"description": "`next` of the previous page"})
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 

@@ -23,6 +23,7 @@ from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, 
 from feedback.redaction import LABELS, segments
 from feedback.timeutil import utcnow
 from feedback.units.models import Unit
+from feedback.urls import query_values
 
 bp = Blueprint("register", __name__, template_folder="templates")
 
@@ -73,7 +74,7 @@ def index():
         if "cursor" in exc.fields:
             form.form_errors.append(str(exc.fields["cursor"]))
         return render_template("register/index.html", form=form, rows=[], next_url=None), exc.status
-    args = {key: value for key, value in request.args.items() if key != "cursor" and value}
+    args = {key: value for key, value in query_values(drop=("cursor", "fmt")).items() if value}
     next_url = url_for("register.index", **args, cursor=next_cursor) if next_cursor else None
     return render_template("register/index.html", form=form, rows=services.views_of(entries), next_url=next_url,
                            download_args=args)
