@@ -35,6 +35,7 @@ DEFAULTS = {
     # Five attachments of 10 MB each, and the form around them.
     "MAX_CONTENT_LENGTH": 52 * 1024 * 1024,
     "ATTACHMENT_MAX_BYTES": 10 * 1024 * 1024,
+    "ATTACHMENT_MAX_PIXELS": 25_000_000,
     "RATELIMIT_FILING": "10 per minute;200 per day",
     "RATELIMIT_LOOKUP": "60 per minute",
     # Answers to surveys per address (public links, invitations, the API without a token); an

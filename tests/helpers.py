@@ -370,8 +370,25 @@ def post_form(client, url: str = "/file", files=(), token: str | None = None, **
     data = form_data(**overrides)
     data["submission"] = token or submission_token(client, url)
     if files:
-        data["attachments"] = [(io.BytesIO(content), name) for name, content in files]
+        # Encoded here: werkzeug's test client spools a body over 500 KB to a file it never closes.
+        body, content_type = multipart(data, [("attachments", name, content) for name, content in files])
+        return client.post(url, data=body, content_type=content_type)
     return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def multipart(fields: dict, files=()) -> tuple[bytes, str]:
+    """A multipart/form-data body of ``fields`` and ``files`` (field, file name, bytes), and its type."""
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for field, filename, content in files:
+        quoted = filename.replace('"', "%22")
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{quoted}"\r\n'
+                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 # --- a frozen clock ------------------------------------------------------------------------------------
@@ -521,9 +538,53 @@ def descendants(pid: int) -> list[int]:
 
 PDF = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
        b"endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+# One red pixel, as Pillow writes it (an image attachment is stored as Pillow writes it again).
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\x0bIDATx\x9cc\xf8\x0f\x00\x01\x01\x01\x00\x18\xdd\x8d\xb4\x00\x00\x00\x00IEND\xaeB`\x82")
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
 
+
+
+def zip_archive(entries: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip archive written by hand from (name, raw deflate stream, declared size, CRC-32) entries:
+    the sizes it declares are whatever the caller says, as a hostile archive's are."""
+    import struct
+
+    local, central = b"", b""
+    for name, stream, size, crc in entries:
+        encoded = name.encode()
+        header = struct.pack("<HHHHHIIIHH", 20, 0, 8, 0, 0x21, crc, len(stream), size, len(encoded), 0)
+        central += (b"PK\x01\x02" + struct.pack("<H", 20) + header + struct.pack("<HHHII", 0, 0, 0, 0, len(local))
+                    + encoded)
+        local += b"PK\x03\x04" + header + encoded + stream
+    return local + central + b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, len(entries), len(entries), len(central),
+                                                          len(local), 0)
+
+
+def deflated_zeros(megabytes: int) -> tuple[bytes, int]:
+    """A raw deflate stream of ``megabytes`` MiB of zero bytes (about 1 KB a MiB) and its CRC-32,
+    built from one flushed block repeated, so that a gigabyte takes a moment, not a minute."""
+    import zlib
+
+    zeros = bytes(1 << 20)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(zeros, crc)
+    return block * megabytes + compressor.flush(zlib.Z_FINISH), crc
+
+
+def odt_bomb(megabytes: int = 1024, declared: int | None = None) -> bytes:
+    """An .odt whose "mimetype" entry inflates to ``megabytes`` MiB of zeros (1 GiB from about 1 MB),
+    declaring its true size, or ``declared`` bytes when it lies."""
+    stream, crc = deflated_zeros(megabytes)
+    mimetype = b"application/vnd.oasis.opendocument.text"
+    import zlib
+
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    small = compressor.compress(mimetype) + compressor.flush()
+    return zip_archive([("mimetype", stream, megabytes << 20 if declared is None else declared, crc),
+                        ("content.xml", small, len(mimetype), zlib.crc32(mimetype))])
 
 # --- processes started as an operator would --------------------------------------------------------
 

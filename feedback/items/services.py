@@ -66,12 +66,14 @@ class Filing:
     notify_email: bool = True
     channel: str = "web"
     received_at: dt.datetime | None = None
-    files: list[tuple[str, bytes]] = field(default_factory=list)
+    # (name, bytes) as received, or files checked already by the view (attachments.read_uploads)
+    files: list[tuple[str, bytes] | CheckedFile] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         data = {key: value for key, value in self.__dict__.items() if key != "files"}
         data["received_at"] = self.received_at.isoformat() if self.received_at else None
-        data["files"] = [(name, hashlib.sha256(content).hexdigest()) for name, content in self.files]
+        data["files"] = [(file.filename, file.sha256) if isinstance(file, CheckedFile)
+                         else (file[0], hashlib.sha256(file[1]).hexdigest()) for file in self.files]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -16,6 +16,7 @@ from feedback.extensions import db
 from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_options
 from feedback.items import services
 from feedback.items.access import filer_item, grant_filer_access, staff_item
+from feedback.items.attachments import read_uploads
 from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, FilingForm, ListFilterForm, LookupForm, \
     StaffFilingForm
 from feedback.items.models import CHANNELS, KINDS, TOPICS, Attachment, Item
@@ -65,15 +66,21 @@ def _fill_choices(form: FilingForm) -> None:
                                      [(p.code, p.name) for p in procedures])
 
 
-def _filing_from(form: FilingForm, channel: str, received_at: dt.datetime | None = None) -> services.Filing:
-    files = [(f.filename, f.read()) for f in (form.attachments.data or []) if f and f.filename]
+def _uploads(form) -> list:
+    # Read and checked before the request touches the database (see read_uploads).
+    if request.method != "POST":
+        return []
+    return read_uploads(form.attachments.data, current_app.config["ATTACHMENT_MAX_BYTES"])
+
+
+def _filing_from(form: FilingForm, channel: str, received_at: dt.datetime | None = None, files=()) -> services.Filing:
     return services.Filing(
         kind=form.kind.data or "", topic=form.topic.data or "", unit=form.unit.data or "",
         procedure=form.procedure.data or "", title=form.title.data or "", body=form.body.data or "",
         name=form.name.data or "", phone=form.phone.data or "", email=form.email.data or "",
         address=form.address.data or "", consent=bool(form.consent.data), publish=bool(form.publish.data),
         notify_sms=bool(form.notify_sms.data), notify_email=bool(form.notify_email.data),
-        channel=channel, received_at=received_at, files=files,
+        channel=channel, received_at=received_at, files=list(files),
     )
 
 
@@ -81,6 +88,7 @@ def _filing_from(form: FilingForm, channel: str, received_at: dt.datetime | None
 @limited("RATELIMIT_FILING", methods=["POST"])
 def file():
     form = FilingForm()
+    files = _uploads(form)
     if request.method == "GET":
         form.unit.data = request.args.get("unit", "")
         form.kind.data = request.args.get("kind", "complaint")
@@ -96,7 +104,7 @@ def file():
         raise BadRequest(_("The item could not be sent."))
     token = read_submission_token(form.submission.data)
     filed, refused = commit_or_show_errors(
-        form, lambda: services.file_item(_filing_from(form, "kiosk" if kiosk else "web"), token=token))
+        form, lambda: services.file_item(_filing_from(form, "kiosk" if kiosk else "web", files=files), token=token))
     if refused:
         return render_template("items/file.html", form=form, kiosk=kiosk), refused
     item, access_key, _created = filed
@@ -181,11 +189,11 @@ def kiosk():
 
 @bp.route("/track/<code>/private", methods=["GET", "POST"])
 def private(code: str):
-    item = filer_item(code)
     form = AddInformationForm()
+    files = _uploads(form)
+    item = filer_item(code)
     status = 200
     if request.method == "POST" and form.validate():
-        files = [(f.filename, f.read()) for f in (form.attachments.data or []) if f and f.filename]
         _result, refused = commit_or_show_errors(form, lambda: services.add_information(item, form.text.data, files))
         if refused is None:
             flash(_("Your information was added to the item."), "success")
@@ -265,6 +273,7 @@ def items():
 @staff_bp.route("/items/new", methods=["GET", "POST"])
 def new_item():
     form = StaffFilingForm()
+    files = _uploads(form)
     if request.method == "GET":
         form.submission.data = new_submission_token()
         form.kind.data = "complaint"
@@ -278,7 +287,7 @@ def new_item():
         received_at = form.received_at.data.replace(tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
     token = read_submission_token(form.submission.data)
     filed, refused = commit_or_show_errors(form, lambda: services.file_item(
-        _filing_from(form, form.channel.data, received_at), actor=current_user, token=token))
+        _filing_from(form, form.channel.data, received_at, files=files), actor=current_user, token=token))
     if refused:
         return render_template("items/staff_new.html", form=form), refused
     item, access_key, _created = filed

@@ -266,11 +266,21 @@ def _values_of(choices: list[Choice]) -> dict[str, int] | None:
 
 def parse_workbook(data: bytes) -> tuple[dict, list[ParsedSection], dict[str, str], Problems]:
     """Read an XLSForm; returns (settings, sections, introduction by language, problems)."""
+    import zipfile
+
     from openpyxl import load_workbook
+
+    from feedback.items.attachments import Refused, check_archive
 
     problems = Problems()
     try:
+        # Judged by what its directory declares before openpyxl inflates anything.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_archive(archive)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Refused as refused:
+        problems.add("-", None, None, str(refused))
+        return {}, [], {}, problems
     except Exception:  # openpyxl raises many kinds of errors for files that are not workbooks
         problems.add("-", None, None, _("the file is not an Excel workbook (.xlsx)."))
         return {}, [], {}, problems
