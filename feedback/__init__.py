@@ -75,7 +75,7 @@ def configure_extensions(app: Flask) -> None:
         return user_for_session(session_id)
 
     with app.app_context():
-        _tune_sqlite(db.engine)
+        _tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
     # Import every core model so that the metadata (and Alembic's autogenerate) sees all tables;
     # the plugin manager imports every built-in plugin's models, switched off or not.
     import feedback.models  # noqa: F401
@@ -90,11 +90,14 @@ def _render_migration_item(type_, obj, autogen_context):
     return False
 
 
-def _tune_sqlite(engine) -> None:
+def _tune_sqlite(engine, busy_timeout: float) -> None:
     """WAL, a busy timeout and foreign keys for the embedded SQLite database."""
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
+    from sqlalchemy.exc import DBAPIError
+
+    from feedback.transaction import busy, is_transient
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -102,7 +105,7 @@ def _tune_sqlite(engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(float(busy_timeout) * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -119,7 +122,14 @@ def _tune_sqlite(engine) -> None:
             return  # no transaction wanted (a migration switching foreign keys off)
         reading = (has_request_context() and request.method in ("GET", "HEAD")
                    and not request.path.startswith(("/staff/", "/admin/")))
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        try:
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        except DBAPIError as error:
+            # Still locked after busy_timeout: the transaction boundary tries again, or answers
+            # 503 with Retry-After (feedback.transaction).
+            if is_transient(error):
+                raise busy() from error
+            raise
 
 
 def configure_plugins(app: Flask, explicit: Mapping) -> None:

@@ -16,6 +16,11 @@ DEFAULTS = {
     "WEB_WORKERS": None,
     "WEB_THREADS": 4,
     "WEB_TIMEOUT": 60,
+    # A database that says "try again" (SQLite locked, a PostgreSQL serialization failure): so many
+    # more tries, then 503 with Retry-After of so many seconds.
+    "DATABASE_RETRIES": 2,
+    "SQLITE_BUSY_TIMEOUT": 10,
+    "BUSY_RETRY_AFTER": 5,
     # How many reverse proxies (nginx...) stand in front of the app: their X-Forwarded-* headers
     # are trusted for the visitor's address, scheme and host. 0: none, headers ignored.
     "PROXY_COUNT": 0,

@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from feedback.errors import ServiceError
+from feedback.errors import Busy, ServiceError
 
 log = logging.getLogger(__name__)
 
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "too_many_requests",
-    500: "internal_error",
+    500: "internal_error", 503: "busy",
 }
 
 
@@ -66,6 +66,20 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(error_body(400, message)), 400
         return render_template("errors.html", status=400, message=message), 400
+
+    @app.errorhandler(Busy)
+    def busy(exc: Busy):
+        if wants_json() or request.method != "POST" or not request.form:
+            return service_error(exc)
+        # A web form: its values come back on a page that sends them again (files cannot be kept).
+        kept = [(name, value) for name, value in request.form.items(multi=True) if "password" not in name]
+        return render_template("busy.html", message=str(exc.message), kept=kept), exc.status
+
+    @app.after_request
+    def retry_after(response):
+        if response.status_code == 503 and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(app.config["BUSY_RETRY_AFTER"])
+        return response
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):

@@ -38,3 +38,11 @@ class Unauthenticated(ServiceError):
 class Forbidden(ServiceError):
     status = 403
     code = "forbidden"
+
+
+class Busy(ServiceError):
+    """The database stayed locked (SQLite) or kept refusing to serialize (PostgreSQL) past the
+    retries: nothing was stored; the client may send the same request again after Retry-After."""
+
+    status = 503
+    code = "busy"

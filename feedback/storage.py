@@ -64,17 +64,22 @@ class FolderStorage:
         digest = hashlib.sha256(data).hexdigest()
         path = self.path(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Written whole under a temporary name, then renamed: a reader never sees half a file.
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Written whole under a temporary name, then renamed: a reader never sees half a file.
+                handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+            except OSError as error:
+                raise StorageError(f"a file cannot be written in {self.folder}: {error.strerror}") from error
             try:
                 with os.fdopen(handle, "wb") as file:
                     file.write(data)
                     file.flush()
                     os.fsync(file.fileno())
                 os.replace(temporary, path)
-            except BaseException:
+            except BaseException as error:
                 Path(temporary).unlink(missing_ok=True)
+                if isinstance(error, OSError):  # a full disk, a lost share: the row is not written either
+                    raise StorageError(f"a file cannot be written in {self.folder}: {error.strerror}") from error
                 raise
         return REFERENCE + digest.encode()
 
