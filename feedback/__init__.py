@@ -48,7 +48,7 @@ def configure_settings(app: Flask, config: Mapping | None) -> Config:
                 "FEEDBACK_SECRET_KEY is not set. Set it to a long random string, e.g. "
                 "export FEEDBACK_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
             )
-        app.config["SECRET_KEY"] = "debug-only-secret-key"
+        app.config["SECRET_KEY"] = "debug-only-secret-key"  # nosec B105  # debug and tests only
     app.config["RATELIMIT_KEY_PREFIX"] = "feedback"
     return explicit
 

@@ -9,7 +9,7 @@ DEFAULTS = {
     # Filled in by create_app with SQLite in the instance folder when left empty.
     "SQLALCHEMY_DATABASE_URI": None,
     "SQLALCHEMY_ENGINE_OPTIONS": {},
-    "SECRET_KEY": None,
+    "SECRET_KEY": None,  # nosec B105  # none: the operator sets it
     "REDIS_URL": None,
     # The web server (gunicorn, feedback/gunicorn_conf.py): worker processes (None: two per
     # core), threads in each, and seconds a worker may stay silent before it is replaced.
@@ -50,9 +50,9 @@ DEFAULTS = {
     "SURVEY_INVITATION_SURVEY": "sipas",
     # Days an invitation stays valid.
     "SURVEY_INVITATION_DAYS": 30,
-    "API_TOKEN_LIFETIME_DAYS": 30,
+    "API_TOKEN_LIFETIME_DAYS": 30,  # nosec B105  # a number of days
     # Werkzeug's method for password hashes; tests use a cheaper one.
-    "PASSWORD_HASH_METHOD": "scrypt",
+    "PASSWORD_HASH_METHOD": "scrypt",  # nosec B105  # a method's name
     "PAGE_SIZE": 50,
     # Obligations (feedback.obligations, feedback.workdays): whatever must be done by a date is due
     # at the office's closing time, and is reminded this many working days before.

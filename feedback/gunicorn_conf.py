@@ -35,7 +35,8 @@ max_requests_jitter = 500
 # workers on the new code after an upgrade while the old ones finish their requests.
 preload_app = False
 # The heartbeat file in memory, not on a disk that may stall under load.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# gunicorn's heartbeat files, in memory.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # nosec B108
 proc_name = "feedback"
 
 accesslog = "-"

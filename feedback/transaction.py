@@ -72,7 +72,7 @@ def run(action: Callable[[], T]) -> T:
                 raise
             if attempt == retries:
                 raise busy() from error
-            time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)  # nosec B311 - a pause, not a secret
+            time.sleep(random.uniform(0.05, 0.2) * 2 ** attempt)  # nosec B311  # a pause, not a secret
         except StatementError as error:
             db.session.rollback()
             from feedback.storage import StorageError

@@ -111,8 +111,9 @@ def _import(importer, title: str, columns: str, target: str):
     form = ImportForm()
     if not form.validate_on_submit():
         return render_template("admin/import.html", form=form, title=title, columns=columns), 422 if form.errors else 200
+    data = form.file.data.read()  # once: the transaction boundary may run the import again
     return saved_or_rerender(
-        lambda: importer(form.file.data.read()), form, "admin/import.html",
+        lambda: importer(data), form, "admin/import.html",
         lambda counts: _("%(created)s created, %(updated)s updated.", created=counts[0], updated=counts[1]),
         target, title=title, columns=columns)
 

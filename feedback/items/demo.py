@@ -44,7 +44,7 @@ def load_demo_items(province: Unit) -> int:
     """File about thirty items over the past six weeks, then move them through their lives."""
     if db.session.scalar(select(func.count(Item.id))):
         return 0
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # nosec B311  # demo data, not secrets
     admin = db.session.scalar(select(User).where(User.role == "admin").order_by(User.id))
     units = [unit for unit in db.session.scalars(select(Unit).where(Unit.head_id.is_not(None)).order_by(Unit.code))
              if unit.is_current]

@@ -54,7 +54,7 @@ def load_demo_answers(province: Unit) -> None:
     procedures: dict[int, list[int]] = {}
     for procedure_id, unit_id in db.session.execute(select(Procedure.id, Procedure.unit_id)):
         procedures.setdefault(unit_id, []).append(procedure_id)
-    write_answers(survey, units, procedures, random.Random(2026), utcnow())
+    write_answers(survey, units, procedures, random.Random(2026), utcnow())  # nosec B311  # demo data, not secrets
 
 
 def _months(now: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:

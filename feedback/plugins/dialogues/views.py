@@ -371,10 +371,12 @@ def _run_action(found: DialogueSession, form: ActionForm, action: str):
                                                 question_id=form.question.data or None, actor=user),
                 _("The commitment was recorded; its deadline is followed like an item's."))
     if action == "done":
+        # Read once, outside the service call: the transaction boundary may run it again.
+        files = []
+        if form.evidence.data and form.evidence.data.filename:
+            files = [(form.evidence.data.filename, form.evidence.data.read())]
+
         def done():
-            files = []
-            if form.evidence.data and form.evidence.data.filename:
-                files = [(form.evidence.data.filename, form.evidence.data.read())]
             commitment = services.get_commitment(_int(form.commitment.data))
             if commitment.session_id != found.id:
                 raise NotFound(_("No commitment has this number."))
