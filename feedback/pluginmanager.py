@@ -60,6 +60,7 @@ BUILTIN_PLUGINS: tuple[Builtin, ...] = (
     Builtin("notify", "feedback.plugins.notify.plugin", "feedback.plugins.notify.models"),
     Builtin("register", "feedback.plugins.register.plugin", "feedback.plugins.register.models"),
     Builtin("dialogues", "feedback.plugins.dialogues.plugin", "feedback.plugins.dialogues.models"),
+    Builtin("reports", "feedback.plugins.reports.plugin", "feedback.plugins.reports.models"),
 )
 
 

@@ -185,6 +185,9 @@ MATRIX: list[Row] = [
            ("POST", "/i/<invitation>")], PUBLIC),
     *rows([("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/<ref>"), ("POST", "/api/v1/surveys/<ref>/responses")],
           PUBLIC, json={}),
+    # --- reports: the satisfaction index is public (figures only: no answer's text, no sender) ---
+    *rows([("GET", "/api/v1/surveys/<ref>/results"), ("GET", "/api/v1/surveys/<ref>/results.<any(csv, xlsx):fmt>")],
+          PUBLIC),
     # Links, QR codes and posters show public addresses only; downloads and free text are limited
     # to the visitor's units inside the view (an officer of another unit gets its own, none here).
     *rows([("GET", "/staff/surveys"), ("GET", "/staff/surveys/<int:survey_id>/share"),

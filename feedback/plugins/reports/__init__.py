@@ -1,0 +1,1 @@
+"""The reports plugin: the satisfaction index, monthly snapshots, public results, the unit scorecard."""

@@ -1,0 +1,74 @@
+"""The reports plugin's hook implementations: the satisfaction index of every unit, frozen each month
+and published (pages, PDF, CSV/XLSX/JSON, API), and the unit scorecard."""
+
+from __future__ import annotations
+
+from feedback.hookspecs import hookimpl
+
+SETTINGS = {
+    # The survey whose index the menu, the scorecard and other plugins' figures show.
+    "REPORTS_SURVEY": "sipas",
+    # A figure is published and ranked only when at least this many people answered (fewer: "not
+    # enough answers"; the API still gives the figures, with enough_answers false).
+    "REPORTS_MIN_SAMPLE": 30,
+    # The share of satisfied answers each unit aims at, unless it has its own (flask reports target).
+    "REPORTS_TARGET": 0.85,
+}
+
+
+@hookimpl
+def feedback_default_settings():
+    return SETTINGS
+
+
+@hookimpl
+def feedback_register_blueprints(app):
+    from feedback.extensions import csrf
+    from feedback.plugins.reports.api import bp as api_bp
+
+    api = app.extensions["feedback.api"]
+    csrf.exempt(api_bp)
+    api.register_blueprint(api_bp)
+    return []
+
+
+@hookimpl
+def feedback_register_commands(cli, app):
+    from feedback.plugins.reports.cli import reports
+
+    cli.add_command(reports)
+
+
+@hookimpl
+def feedback_tick(now):
+    """On the first working day of a month, freeze the month before (and any month left unfrozen)."""
+    from feedback.plugins.reports.snapshot import freeze_due
+
+    done = freeze_due(now)
+    return f"{len(done)} month(s) frozen" if done else None
+
+
+@hookimpl
+def feedback_survey_answered(response):
+    """An answer about a month already frozen is counted as late; the frozen figures stay as they are."""
+    from feedback.plugins.reports.snapshot import count_if_late
+
+    count_if_late(response)
+
+
+@hookimpl
+def feedback_unit_statistics(units, date_from, date_to, by_month):
+    """The satisfaction index of REPORTS_SURVEY per unit (own answers), over the whole months of the
+    period: ``survey_responses``, ``satisfaction_answers``, ``satisfaction_satisfied`` and
+    ``satisfaction_rate``."""
+    from feedback.plugins.reports.statistics import unit_figures
+
+    return unit_figures(units, date_from, date_to, by_month)
+
+
+# trylast: pluggy calls the plugins registered later first, and the snapshots need the surveys' demo answers.
+@hookimpl(trylast=True)
+def feedback_demo_loaded(province, session):
+    from feedback.plugins.reports.demo import freeze_demo_months
+
+    freeze_demo_months()
