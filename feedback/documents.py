@@ -166,3 +166,15 @@ def init_app(app: Flask) -> None:
     """The state document helpers, for the macros of ``documents/state.html``."""
     app.jinja_env.globals.update(state_date=state_date, date_line=date_line, signature_lines=signature_lines,
                                  recipient_lines=recipient_lines)
+
+
+def place_name(unit) -> str:
+    """The locality written before the date: the province at the root of ``unit``'s tree ("Quảng Ninh")."""
+    root = unit
+    for ancestor in unit.ancestors():
+        root = ancestor
+    name = root.name
+    for marker in ("tỉnh ", "thành phố ", "Tỉnh ", "Thành phố "):
+        if marker in name:
+            return name.split(marker, 1)[1].strip()
+    return name

@@ -24,7 +24,7 @@ PUBLIC_PAGES = [
     ("/register/feed.atom", "register"), ("/dashboard", "register"), ("/dashboard/units/P.STP", "register"),
     ("/api/v1/register", "register"), ("/api/v1/stats/units", "accountability"),
     ("/dialogues", "dialogues"), ("/dialogues/overview", "dialogues"), ("/dialogues/overview.xlsx", "dialogues"),
-    ("/api/v1/dialogues", "dialogues"),
+    ("/api/v1/dialogues", "dialogues"), ("/results", "reports"), ("/scorecard/P.STP", "reports"),
 ]
 # Pages for signed-in staff (here an administrator).
 STAFF_PAGES = [

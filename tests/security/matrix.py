@@ -188,6 +188,11 @@ MATRIX: list[Row] = [
     # --- reports: the satisfaction index is public (figures only: no answer's text, no sender) ---
     *rows([("GET", "/api/v1/surveys/<ref>/results"), ("GET", "/api/v1/surveys/<ref>/results.<any(csv, xlsx):fmt>")],
           PUBLIC),
+    # The scene's month is frozen with a comment giving the filer's phone: it must never show.
+    *rows([("GET", "/results"), ("GET", "/results/<survey>"), ("GET", "/results/<survey>/units/<unit>"),
+           ("GET", "/results/<survey>/download.<any(csv, xlsx, json):fmt>"),
+           ("GET", "/results/<survey>/units/<unit>/download.<any(csv, xlsx, json):fmt>"),
+           ("GET", "/results/<survey>/report.pdf"), ("GET", "/scorecard/<unit>")], PUBLIC),
     # Links, QR codes and posters show public addresses only; downloads and free text are limited
     # to the visitor's units inside the view (an officer of another unit gets its own, none here).
     *rows([("GET", "/staff/surveys"), ("GET", "/staff/surveys/<int:survey_id>/share"),

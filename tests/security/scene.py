@@ -117,6 +117,7 @@ def build_scene(app, client) -> Scene:
         # its minutes (not yet published).
         dialogue = plan_dialogue("P.STP")
         hold_dialogue(dialogue, questions=1, commitments=[("Rút ngắn thời gian chứng thực", "P.STP", 10)])
+        _publish_a_month_of_answers(survey)
         db.session.commit()
         ids = {
             "code": code,
@@ -142,3 +143,16 @@ def build_scene(app, client) -> Scene:
     return Scene(code=code, access_key=access_key, ids=ids, cookies=cookies, tokens=tokens)
 
 
+def _publish_a_month_of_answers(survey) -> None:
+    """One response about P.STP last month, with a comment giving the filer's phone, and that month frozen: the satisfaction
+    pages, downloads and reports of the scene have something to show."""
+    from feedback.plugins.reports.snapshot import freeze_month
+    from feedback.surveys.services import Answering, submit_response
+    from feedback.timeutil import LOCAL_TZ, utcnow
+    from tests.helpers import survey_answers
+
+    month = (utcnow().astimezone(LOCAL_TZ).date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    submit_response(Answering(survey=survey, unit="P.STP", source="json", channel="link", sender="scene",
+                              answers=survey_answers(survey.id, 4, comment=f"Xin gọi lại cho tôi: {PHONE}"),
+                              submitted_at=dt.datetime.combine(month.replace(day=10), dt.time(9), tzinfo=LOCAL_TZ)))
+    freeze_month(survey, month, utcnow())

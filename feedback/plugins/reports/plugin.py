@@ -25,11 +25,12 @@ def feedback_default_settings():
 def feedback_register_blueprints(app):
     from feedback.extensions import csrf
     from feedback.plugins.reports.api import bp as api_bp
+    from feedback.plugins.reports.views import bp
 
     api = app.extensions["feedback.api"]
     csrf.exempt(api_bp)
     api.register_blueprint(api_bp)
-    return []
+    return [bp]
 
 
 @hookimpl
@@ -72,3 +73,24 @@ def feedback_demo_loaded(province, session):
     from feedback.plugins.reports.demo import freeze_demo_months
 
     freeze_demo_months()
+
+
+@hookimpl
+def feedback_template_slot(name, context):
+    if name not in ("layout.menu", "home.cards", "unit.after_details"):
+        return None
+    from flask import url_for
+    from flask_babel import gettext as _
+    from markupsafe import Markup, escape
+
+    if name == "layout.menu":
+        return Markup('<li><a href="%s">%s</a></li>') % (url_for("reports.index"), escape(_("Satisfaction")))
+    if name == "home.cards":
+        return Markup('<a class="card" href="%s"><h2>%s</h2><p>%s</p></a>') % (
+            url_for("reports.index"), _("Satisfaction index"),
+            _("How satisfied people are with each unit, month by month, against its target."))
+    unit = context.get("unit")
+    if unit is None:
+        return None
+    return Markup('<p><a href="%s">%s</a></p>') % (url_for("reports.scorecard", unit=unit.code),
+                                                   escape(_("Scorecard of this unit")))
