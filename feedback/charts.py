@@ -11,10 +11,12 @@ units wide, so that a 12-unit label stays about 12 px on a 390 px phone.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from flask_babel import format_date, format_decimal, format_percent
+from babel.numbers import format_percent as babel_format_percent
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -64,8 +66,15 @@ def format_value(value, kind: str = "number") -> str:
     if value is None:
         return "—"
     if kind == "percent":
-        return format_percent(value, "#,##0.#%")
+        # Shown to a tenth of a percent: at most a few thousand texts per language, each formatted
+        # once (Babel parses the pattern at every call, and a table of 300 units has 900 rates).
+        return _percent(round(value * 1000), str(get_locale() or "vi"))
     return format_decimal(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _percent(tenths: int, locale: str) -> str:
+    return babel_format_percent(tenths / 1000, "#,##0.#%", locale=locale)
 
 
 def format_category(value, short: bool = False) -> str:

@@ -10,10 +10,12 @@ one procedure), over a month:
   is not ranked above one with 600 (rankings go by ``ci_low``);
 - ``mean``: the mean score on a 1-5 scale (a 3-level or 1-10 answer is put on the same scale:
   1 + 4 * (value - lowest) / (highest - lowest) of its question's options);
-- ``responses``: people who gave at least one such answer. The minimum sample counts people, not
-  answers: ten people answering four questions each are ten, not forty. (The interval counts
-  answers, as the rate does; answers of one person are not independent, so it is narrower than a
-  survey statistician's would be; the minimum sample keeps small units out of the ranking.)
+- ``responses``: people who answered the criterion's most answered question (for ``ALL``, the most
+  answered rated question): every person who answered, when the criterion has a required question.
+  The minimum sample counts people, not answers: ten people answering four questions each are ten,
+  not forty. (The interval counts answers, as the rate does; answers of one person are not
+  independent, so it is narrower than a survey statistician's would be; the minimum sample keeps
+  small units out of the ranking.)
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Integer, case, cast, func, literal, select, union_all
+from sqlalchemy import Integer, case, func, literal, select
 
 from feedback.extensions import db
 from feedback.plugins.reports.models import ALL
-from feedback.surveys.models import SurveyAnswer, SurveyOption, SurveyQuestion, SurveySection
+from feedback.surveys.models import SurveyAnswer, SurveyOption, SurveyQuestion, SurveySection, SurveyVersion
 from feedback.units.models import Unit
 
 # The 97.5th percentile of the standard normal distribution: a two-sided 95% interval.
@@ -143,63 +145,78 @@ def rank(figures: dict, min_sample: int | None = None) -> list[tuple[int, object
 
 
 # --- counting in SQL ------------------------------------------------------------------------
+#
+# One aggregate per unit (and procedure) and question, read from survey_answers' covering index
+# (survey, month, unit, question, value, satisfied): count, satisfied, sum of values. The
+# questions' criteria and scales are a few dozen rows; the scores are linear in the values, so the
+# sum of scores of a question is count + 4 * (sum of values - count * lowest) / (highest - lowest).
+# People per criterion are those who answered its most answered question (every person, when the
+# criterion has a required question), so that no per-person scan is needed.
 
 
-def _scale_bounds():
-    """Per question: the lowest and highest option values (to put every scale on 1-5)."""
-    return (select(SurveyOption.question_id.label("question_id"), func.min(SurveyOption.value).label("low"),
-                   func.max(SurveyOption.value).label("high"))
-            .group_by(SurveyOption.question_id).subquery("bounds"))
+@dataclass(frozen=True)
+class Question:
+    criterion: str
+    low: int
+    high: int
+
+    def score_sum(self, answers: int, value_sum: float) -> float:
+        if self.high <= self.low:
+            return 5.0 * answers
+        return answers + 4.0 * (value_sum - answers * self.low) / (self.high - self.low)
 
 
-def _score(bounds):
-    span = bounds.c.high - bounds.c.low
-    return case((span > 0, 1.0 + 4.0 * cast(SurveyAnswer.value - bounds.c.low, Float) / cast(span, Float)),
-                else_=literal(5.0))
+def rated_questions(survey_id: int) -> dict[int, Question]:
+    """Every rated question of every version of the survey: its criterion and the bounds of its scale."""
+    rows = db.session.execute(
+        select(SurveyQuestion.id, SurveySection.criterion, func.min(SurveyOption.value), func.max(SurveyOption.value))
+        .join(SurveySection, SurveySection.id == SurveyQuestion.section_id)
+        .join(SurveyVersion, SurveyVersion.id == SurveyQuestion.version_id)
+        .join(SurveyOption, SurveyOption.question_id == SurveyQuestion.id)
+        .where(SurveyVersion.survey_id == survey_id, SurveyQuestion.rated.is_(True))
+        .group_by(SurveyQuestion.id, SurveySection.criterion))
+    return {question_id: Question(criterion, low, high) for question_id, criterion, low, high in rows}
 
 
-def rated_counts(survey_id: int, first: dt.date, last: dt.date, *, by_procedure: bool = False):
-    """A SELECT of the rated answers' counts per unit (and procedure) and criterion, plus one row per
-    unit with criterion ALL, over the months from ``first`` to ``last`` (first days, included).
+def text_questions(survey_id: int) -> list[int]:
+    """Questions whose answers are free text (they have no options)."""
+    with_options = select(SurveyOption.question_id)
+    return list(db.session.scalars(
+        select(SurveyQuestion.id).join(SurveyVersion, SurveyVersion.id == SurveyQuestion.version_id)
+        .where(SurveyVersion.survey_id == survey_id, SurveyQuestion.rated.is_(False),
+               SurveyQuestion.id.not_in(with_options))))
 
-    Columns: unit_id, procedure_id (NULL unless ``by_procedure``), criterion, responses, answers,
-    satisfied, score_sum. Read from survey_answers with the questions' sections, never row by row.
-    """
-    bounds = _scale_bounds()
+
+def per_question(survey_id: int, first: dt.date, last: dt.date, *, by_procedure: bool = False,
+                 unit_ids: list[int] | None = None, procedure_id: int | None = None):
+    """SELECT unit_id, procedure_id, question_id, answers, satisfied, value_sum of the rated answers
+    of the months from ``first`` to ``last`` (first days, included)."""
     satisfied = func.sum(case((SurveyAnswer.satisfied.is_(True), 1), else_=0))
     procedure = SurveyAnswer.procedure_id if by_procedure else literal(None, Integer)
-
-    def part(criterion):
-        keys = [SurveyAnswer.unit_id] + ([SurveyAnswer.procedure_id] if by_procedure else [])
-        criterion_column = SurveySection.criterion if criterion is None else literal(ALL)
-        query = (select(SurveyAnswer.unit_id.label("unit_id"), procedure.label("procedure_id"),
-                        criterion_column.label("criterion"),
-                        func.count(func.distinct(SurveyAnswer.response_id)).label("responses"),
-                        func.count().label("answers"), satisfied.label("satisfied"),
-                        func.sum(_score(bounds)).label("score_sum"))
-                 .select_from(SurveyAnswer)
-                 .join(bounds, bounds.c.question_id == SurveyAnswer.question_id)
-                 .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.month >= first, SurveyAnswer.month <= last,
-                        SurveyAnswer.satisfied.is_not(None)))
-        if by_procedure:
-            query = query.where(SurveyAnswer.procedure_id.is_not(None))
-        if criterion is None:
-            query = (query.join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-                     .join(SurveySection, SurveySection.id == SurveyQuestion.section_id)
-                     .group_by(*keys, SurveySection.criterion))
-        else:
-            query = query.group_by(*keys)
-        return query
-
-    return union_all(part(None), part(ALL))
+    keys = [SurveyAnswer.unit_id] + ([SurveyAnswer.procedure_id] if by_procedure else []) + [SurveyAnswer.question_id]
+    query = (select(SurveyAnswer.unit_id, procedure.label("procedure_id"), SurveyAnswer.question_id, func.count(),
+                    satisfied, func.sum(SurveyAnswer.value))
+             .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.month >= first, SurveyAnswer.month <= last,
+                    SurveyAnswer.satisfied.is_not(None))
+             .group_by(*keys))
+    if by_procedure:
+        query = query.where(SurveyAnswer.procedure_id.is_not(None))
+    if unit_ids is not None:
+        query = query.where(SurveyAnswer.unit_id.in_(unit_ids or [-1]))
+    if procedure_id is not None:
+        query = query.where(SurveyAnswer.procedure_id == procedure_id)
+    return query
 
 
-def text_counts(survey_id: int, first: dt.date, last: dt.date):
-    """Per unit: free-text answers (counted, never shown)."""
-    return (select(SurveyAnswer.unit_id, func.count())
-            .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.month >= first, SurveyAnswer.month <= last,
-                   SurveyAnswer.text.is_not(None))
-            .group_by(SurveyAnswer.unit_id))
+def text_counts(survey_id: int, first: dt.date, last: dt.date, unit_ids: list[int] | None = None):
+    """Per unit: free-text answers (counted, never shown), from the covering index."""
+    query = (select(SurveyAnswer.unit_id, func.count())
+             .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.month >= first, SurveyAnswer.month <= last,
+                    SurveyAnswer.question_id.in_(text_questions(survey_id) or [-1]))
+             .group_by(SurveyAnswer.unit_id))
+    if unit_ids is not None:
+        query = query.where(SurveyAnswer.unit_id.in_(unit_ids or [-1]))
+    return query
 
 
 def unit_tree():
@@ -210,55 +227,85 @@ def unit_tree():
     return tree.union_all(select(tree.c.ancestor_id, child.c.id).join(child, child.c.parent_id == tree.c.unit_id))
 
 
-def tree_counts(own):
-    """Roll the per-unit counts of ``own`` (a subquery of ``rated_counts``) up to every ancestor:
-    a unit with its sub-units. Responses add up: each response is about one unit."""
+def subunits_of(unit_ids: list[int] | None = None) -> dict[int, list[int]]:
+    """Unit id → itself and every sub-unit (of the units asked, or of every unit)."""
     tree = unit_tree()
-    return (select(tree.c.ancestor_id.label("unit_id"), literal(None, Integer).label("procedure_id"),
-                   own.c.criterion, func.sum(own.c.responses).label("responses"),
-                   func.sum(own.c.answers).label("answers"), func.sum(own.c.satisfied).label("satisfied"),
-                   func.sum(own.c.score_sum).label("score_sum"))
-            .join(tree, tree.c.unit_id == own.c.unit_id)
-            .group_by(tree.c.ancestor_id, own.c.criterion))
+    query = select(tree.c.ancestor_id, tree.c.unit_id)
+    if unit_ids is not None:
+        query = query.where(tree.c.ancestor_id.in_(unit_ids or [-1]))
+    found: dict[int, list[int]] = {}
+    for ancestor_id, unit_id in db.session.execute(query):
+        found.setdefault(ancestor_id, []).append(unit_id)
+    return found
+
+
+def _fold(rows, questions: dict[int, Question]) -> dict:
+    """Per-question aggregates → {key: {criterion: Counts}}, key being (unit id, procedure id).
+
+    People: the most answered question of each criterion (and of all of them, for ALL)."""
+    sums: dict = {}
+    most: dict = {}
+    for unit_id, procedure_id, question_id, answers, happy, value_sum in rows:
+        question = questions.get(question_id)
+        if question is None:
+            continue
+        key = (unit_id, procedure_id)
+        answers, happy = int(answers), int(happy or 0)
+        score = question.score_sum(answers, float(value_sum or 0))
+        by_criterion = sums.setdefault(key, {})
+        people = most.setdefault(key, {})
+        for criterion in (question.criterion, ALL):
+            known = by_criterion.get(criterion, Counts())
+            by_criterion[criterion] = Counts(0, known.answers + answers, known.satisfied + happy,
+                                             known.score_sum + score)
+            people[criterion] = max(people.get(criterion, 0), answers)
+    return {key: {criterion: Counts(most[key][criterion], counts.answers, counts.satisfied, counts.score_sum)
+                  for criterion, counts in by_criterion.items()} for key, by_criterion in sums.items()}
 
 
 def live_counts(survey_id: int, first: dt.date, last: dt.date, *, scope: str = "unit",
                 unit_ids: list[int] | None = None, procedure_id: int | None = None) -> dict[int, dict[str, Counts]]:
-    """Counts of a period that is not frozen: {unit id: {criterion: Counts}} for ``scope`` "unit"
-    (own answers), "tree" (with sub-units) or "procedure" (the answers about ``procedure_id``)."""
-    own = rated_counts(survey_id, first, last, by_procedure=scope == "procedure").subquery("own")
-    if scope == "tree":
-        query = tree_counts(own).subquery("rolled")
-    else:
-        query = own
-    statement = select(query.c.unit_id, query.c.procedure_id, query.c.criterion, query.c.responses,
-                       query.c.answers, query.c.satisfied, query.c.score_sum)
-    if unit_ids is not None:
-        statement = statement.where(query.c.unit_id.in_(unit_ids or [-1]))
-    if procedure_id is not None:
-        statement = statement.where(query.c.procedure_id == procedure_id)
+    """Counts of the months from ``first`` to ``last``: {unit id: {criterion: Counts}} for ``scope``
+    "unit" (own answers), "tree" (with sub-units) or "procedure" (the answers about ``procedure_id``,
+    or about any procedure)."""
+    questions = rated_questions(survey_id)
+    tree = subunits_of(unit_ids) if scope == "tree" else None
+    wanted = unit_ids if tree is None else sorted({member for members in tree.values() for member in members})
+    rows = db.session.execute(per_question(survey_id, first, last, by_procedure=scope == "procedure",
+                                           unit_ids=wanted, procedure_id=procedure_id)).all()
+    if tree is not None:
+        # A unit with its sub-units: their answers per question added up before people are counted.
+        owners: dict[int, list[int]] = {}
+        for ancestor_id, members in tree.items():
+            for member in members:
+                owners.setdefault(member, []).append(ancestor_id)
+        added: dict = {}
+        for unit_id, _procedure, question_id, answers, happy, value_sum in rows:
+            for ancestor_id in owners.get(unit_id, ()):
+                known = added.get((ancestor_id, question_id), (0, 0, 0.0))
+                added[(ancestor_id, question_id)] = (known[0] + int(answers), known[1] + int(happy or 0),
+                                                     known[2] + float(value_sum or 0))
+        rows = [(ancestor_id, None, question_id, *values) for (ancestor_id, question_id), values in added.items()]
+    folded = _fold(rows, questions)
     result: dict[int, dict[str, Counts]] = {}
-    for unit_id, _procedure, criterion, responses, answers, satisfied, score_sum in db.session.execute(statement):
+    for (unit_id, _procedure), by_criterion in folded.items():
         found = result.setdefault(unit_id, {})
-        found[criterion] = found.get(criterion, Counts()) + Counts(
-            int(responses or 0), int(answers or 0), int(satisfied or 0), float(score_sum or 0))
+        for criterion, counts in by_criterion.items():
+            # Several procedures of one unit: people add up (each response is about one procedure).
+            found[criterion] = found.get(criterion, Counts()) + counts
     if scope != "procedure":
-        texts = dict(db.session.execute(text_counts(survey_id, first, last)).all())
-        if scope == "tree":
-            texts = _roll_up(texts)
+        texts = dict(db.session.execute(text_counts(survey_id, first, last, wanted)).all())
+        if tree is not None:
+            texts = {ancestor_id: sum(texts.get(member, 0) for member in members)
+                     for ancestor_id, members in tree.items()}
         for unit_id, count in texts.items():
-            if unit_ids is not None and unit_id not in unit_ids:
-                continue
-            found = result.setdefault(unit_id, {})
-            found[ALL] = found.get(ALL, Counts()) + Counts(texts=int(count))
+            if count and (unit_ids is None or unit_id in unit_ids):
+                found = result.setdefault(unit_id, {})
+                found[ALL] = found.get(ALL, Counts()) + Counts(texts=int(count))
     return result
 
 
-def _roll_up(per_unit: dict[int, int]) -> dict[int, int]:
-    """Per-unit counts added up to every ancestor (a few hundred units: the tree in SQL, the sum here)."""
-    tree = unit_tree()
-    rolled: dict[int, int] = {}
-    for ancestor_id, unit_id in db.session.execute(select(tree.c.ancestor_id, tree.c.unit_id)):
-        if unit_id in per_unit:
-            rolled[ancestor_id] = rolled.get(ancestor_id, 0) + per_unit[unit_id]
-    return rolled
+def procedure_counts(survey_id: int, first: dt.date, last: dt.date) -> dict:
+    """{(unit id, procedure id): {criterion: Counts}} of the answers about a procedure."""
+    rows = db.session.execute(per_question(survey_id, first, last, by_procedure=True)).all()
+    return _fold(rows, rated_questions(survey_id))

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedback.extensions import db
-from feedback.plugins.reports.index import ALL, live_counts
+from feedback.plugins.reports.index import ALL, live_counts, procedure_counts
 from feedback.plugins.reports.models import LateResponses, ReportFigure, ReportMonth, UnitTarget
 from feedback.surveys.models import Survey, SurveyResponse, SurveyVersion
 from feedback.timeutil import LOCAL_TZ
@@ -78,7 +78,7 @@ def freeze_month(survey: Survey, month: dt.date, now: dt.datetime) -> ReportMont
     rows = []
     for scope in ("unit", "tree", "procedure"):
         if scope == "procedure":
-            counts = _by_procedure(survey.id, month)
+            counts = procedure_counts(survey.id, month, month)
         else:
             counts = {(unit_id, None): found for unit_id, found in
                       live_counts(survey.id, month, month, scope=scope).items()}
@@ -93,18 +93,6 @@ def freeze_month(survey: Survey, month: dt.date, now: dt.datetime) -> ReportMont
         db.session.execute(insert(ReportFigure.__table__), rows)
     db.session.flush()
     return frozen
-
-
-def _by_procedure(survey_id: int, month: dt.date) -> dict:
-    from feedback.plugins.reports.index import Counts, rated_counts
-
-    query = rated_counts(survey_id, month, month, by_procedure=True).subquery()
-    result: dict = {}
-    for row in db.session.execute(select(query)):
-        key = (row.unit_id, row.procedure_id)
-        result.setdefault(key, {})[row.criterion] = Counts(int(row.responses), int(row.answers), int(row.satisfied),
-                                                           float(row.score_sum or 0))
-    return result
 
 
 def freeze_due(now: dt.datetime) -> list[tuple[Survey, dt.date]]:
