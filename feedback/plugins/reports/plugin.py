@@ -13,6 +13,8 @@ SETTINGS = {
     "REPORTS_MIN_SAMPLE": 30,
     # The share of satisfied answers each unit aims at, unless it has its own (flask reports target).
     "REPORTS_TARGET": 0.85,
+    # Results of a month not frozen yet are counted from the answers at each request: per address.
+    "RATELIMIT_REPORTS_LIVE": "30 per minute",
 }
 
 

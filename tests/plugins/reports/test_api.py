@@ -100,3 +100,23 @@ def test_switched_off_the_results_are_gone_and_answering_goes_on(make_app, seede
     answered = client.post("/api/v1/surveys/sipas/responses", json={"unit": "P.STP", "answers": answers})
     assert answered.status_code == 201, answered.get_json()
     assert client.get("/dashboard").status_code == 200
+
+
+def test_live_results_are_rate_limited_and_frozen_ones_are_not(make_app, seeded, runner):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_REPORTS_LIVE="2 per minute")
+    client = app.test_client()
+    period = f"{seeded['month']:%Y-%m}"
+    live = [client.get(f"/api/v1/surveys/sipas/results?period={period}").status_code for _ in range(3)]
+    assert live == [200, 200, 429]
+    downloads = []
+    for _ in range(3):
+        response = client.get(f"/api/v1/surveys/sipas/results.csv?period={period}")
+        response.get_data()
+        response.close()
+        downloads.append(response.status_code)
+    assert downloads == [200, 200, 429]  # each endpoint counts its own requests
+    result = app.test_cli_runner().invoke(args=["reports", "freeze", "--month", period])
+    assert result.exit_code == 0, result.output
+    frozen = [client.get(f"/api/v1/surveys/sipas/results?period={period}").status_code for _ in range(4)]
+    assert frozen == [200, 200, 200, 200]
+    assert client.get("/api/v1/surveys/sipas/results?period=2026-13").status_code == 422
