@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from feedback.errors import Invalid, NotFound
 from feedback.extensions import db
+from feedback.plugins.reports.cache import remembered
 from feedback.plugins.reports.index import ALL, Counts, Figure, live_counts, rank
 from feedback.plugins.reports.models import LateResponses, ReportFigure, ReportMonth
 from feedback.plugins.reports.snapshot import targets
@@ -174,9 +175,12 @@ def results(survey: Survey, month: dt.date | None = None, *, unit: Unit | None =
     frozen = frozen_month(survey, month)
     scope = "procedure" if procedure is not None else ("tree" if subunits and unit is not None else "unit")
     if frozen is not None:
-        counts = _sum_frozen(frozen, scope=scope, unit=unit, procedure=procedure)
+        # A frozen month never changes: its counts and target are read once per process.
+        key = ("results", survey.id, frozen.id, frozen.frozen_at, scope, unit.id if unit else None,
+               procedure.id if procedure else None, current_app.config["REPORTS_TARGET"])
+        counts, target = remembered(key, lambda: (_sum_frozen(frozen, scope=scope, unit=unit, procedure=procedure),
+                                                  _frozen_target(frozen, unit)))
         min_sample = frozen.min_sample
-        target = _frozen_target(frozen, unit)
     else:
         counts = _sum_live(survey, month, scope=scope, unit=unit, procedure=procedure)
         min_sample = int(current_app.config["REPORTS_MIN_SAMPLE"])

@@ -4,12 +4,15 @@ PDF report, and the unit scorecard. Only frozen (published) months are shown; no
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from feedback import exports
 from feedback.charts import format_category
 from feedback.errors import NotFound
 from feedback.plugins.reports import documents, downloads, results, shown
+from feedback.plugins.reports.cache import remembered
 from feedback.plugins.reports.models import ReportMonth
 from feedback.surveys.models import Survey
 from feedback.transaction import run
@@ -64,15 +67,25 @@ def index():
 
 @bp.route("/results/<survey>")
 def province(survey: str):
+    """The province's month. Its body is made once per process, language and count of late answers:
+    the snapshot it is read from never changes."""
     found = _survey(survey)
     month = _month(found)
-    month_figures = results.province_month(found, month)
+    late = results.late_responses(month)
     target = float(current_app.config["REPORTS_TARGET"])
+    latest = results.latest_frozen(found)
+    version = found.published.id if found.published else None
+    key = ("province", found.id, month.id, month.frozen_at, latest.id, version, str(get_locale()), late, target)
+    body = remembered(key, lambda: Markup(render_template("reports/_province.html", **_province(found, month, target))))
+    return render_template("reports/province.html", survey=found, month=month, body=body)
+
+
+def _province(found: Survey, month: ReportMonth, target: float) -> dict:
+    month_figures = results.province_month(found, month)
     criteria = [(key, label, month_figures["province"][key]) for key, label in month_figures["labels"].items()]
-    return render_template(
-        "reports/province.html", survey=found, month=month, shown=month_figures, target=target, criteria=criteria,
-        overall=month_figures["province"]["*"], months=results.frozen_months(found),
-        ranking=shown.ranking_chart(month_figures, target), criteria_chart=shown.criteria_chart(criteria, target))
+    return dict(survey=found, month=month, shown=month_figures, target=target, criteria=criteria,
+                overall=month_figures["province"]["*"], months=results.frozen_months(found),
+                ranking=shown.ranking_chart(month_figures, target), criteria_chart=shown.criteria_chart(criteria, target))
 
 
 @bp.route("/results/<survey>/units/<unit>")
