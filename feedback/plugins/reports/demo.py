@@ -19,7 +19,8 @@ LATE_PAPER_FORMS = 3
 
 def freeze_demo_months() -> None:
     now = utcnow()
-    freeze_due(now)
+    if not freeze_due(now):
+        return  # frozen by an earlier run: the late forms are there already
     survey = default_survey()
     if survey is None or survey.published is None:
         return
