@@ -32,10 +32,15 @@ def _survey(code: str) -> Survey:
     return results.find_survey(code)
 
 
-def _month(survey: Survey) -> ReportMonth:
-    """The frozen month asked for (``period``), by default the latest one; NotFound if not published."""
+def _month(survey: Survey, months: list[ReportMonth] | None = None) -> ReportMonth:
+    """The frozen month asked for (``period``), by default the latest one; NotFound if not published.
+    ``months``: the survey's frozen months, newest first, when the caller has them."""
     wanted = results.parse_period(request.args.get("period"))
-    month = results.frozen_month(survey, wanted) if wanted else results.latest_frozen(survey)
+    if months is not None:
+        month = next((each for each in months if each.month == wanted), None) if wanted else \
+            (months[0] if months else None)
+    else:
+        month = results.frozen_month(survey, wanted) if wanted else results.latest_frozen(survey)
     if month is None:
         raise NotFound(_("The results of this month are not published yet: they are published on the first working "
                          "day of the next month."))
@@ -70,21 +75,21 @@ def province(survey: str):
     """The province's month. Its body is made once per process, language and count of late answers:
     the snapshot it is read from never changes."""
     found = _survey(survey)
-    month = _month(found)
+    months = results.frozen_months(found)
+    month = _month(found, months)
     late = results.late_responses(month)
     target = float(current_app.config["REPORTS_TARGET"])
-    latest = results.latest_frozen(found)
-    version = found.published.id if found.published else None
-    key = ("province", found.id, month.id, month.frozen_at, latest.id, version, str(get_locale()), late, target)
-    body = remembered(key, lambda: Markup(render_template("reports/_province.html", **_province(found, month, target))))
+    key = ("province", found.id, month.id, month.frozen_at, months[0].id, str(get_locale()), late, target)
+    body = remembered(key, lambda: Markup(render_template("reports/_province.html",
+                                                          **_province(found, month, months, target))))
     return render_template("reports/province.html", survey=found, month=month, body=body)
 
 
-def _province(found: Survey, month: ReportMonth, target: float) -> dict:
+def _province(found: Survey, month: ReportMonth, months: list[ReportMonth], target: float) -> dict:
     month_figures = results.province_month(found, month)
     criteria = [(key, label, month_figures["province"][key]) for key, label in month_figures["labels"].items()]
     return dict(survey=found, month=month, shown=month_figures, target=target, criteria=criteria,
-                overall=month_figures["province"]["*"], months=results.frozen_months(found),
+                overall=month_figures["province"]["*"], months=months,
                 ranking=shown.ranking_chart(month_figures, target), criteria_chart=shown.criteria_chart(criteria, target))
 
 
