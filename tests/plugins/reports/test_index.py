@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import pytest
@@ -125,3 +126,31 @@ def test_the_mean_puts_every_scale_on_one_to_five():
     assert Figure(ALL, Counts(1, 2, 1, 4.0 + 3.0), None, 1, False).mean == 3.5
     assert math.isclose(Figure(ALL, Counts(), None, 1, False).satisfaction_rate or 0, 0)
     assert Figure(ALL, Counts(), None, 1, False).enough is False
+
+
+def test_other_plugins_get_the_index_through_the_statistics_hook(app, seeded):
+    from feedback.pluginmanager import hook
+    from feedback.plugins.reports.snapshot import freeze_month
+
+    def asked(by_month=False):
+        answers = hook().feedback_unit_statistics(units=[get_unit("P.STP"), get_unit("P.XA")],
+                                                  date_from=seeded["month"], date_to=seeded["month"] + dt.timedelta(days=40),
+                                                  by_month=by_month)
+        merged = {}
+        for answer in answers:
+            for unit_id, figures in (answer or {}).items():
+                merged.setdefault(unit_id, {}).update(figures)
+        return merged
+
+    with app.app_context():
+        department, commune = get_unit("P.STP").id, get_unit("P.XA").id
+        live = asked()
+        assert {key: live[department][key] for key in ("survey_responses", "satisfaction_answers",
+                                                       "satisfaction_satisfied", "satisfaction_rate")} == {
+            "survey_responses": 40, "satisfaction_answers": 600, "satisfaction_satisfied": 450,
+            "satisfaction_rate": 0.75}
+        freeze_month(results.find_survey(seeded["survey"]), seeded["month"], utcnow())
+        assert asked()[department]["satisfaction_rate"] == 0.75  # now from the snapshot
+        assert asked()[commune]["satisfaction_answers"] == 15
+        by_month = asked(by_month=True)
+        assert by_month[department][seeded["month"]]["satisfaction_satisfied"] == 450
