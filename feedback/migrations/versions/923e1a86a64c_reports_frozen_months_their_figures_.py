@@ -1,7 +1,7 @@
 """reports: frozen months, their figures, late responses, unit targets, PDF reports
 
 Revision ID: 923e1a86a64c
-Revises: c5b742aca7c5
+Revises: 25e5a27aa315
 Create Date: 2026-11-30 08:53:14.373755
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '923e1a86a64c'
-down_revision = 'c5b742aca7c5'
+down_revision = '25e5a27aa315'
 branch_labels = None
 depends_on = None
 
