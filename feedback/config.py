@@ -58,6 +58,19 @@ DEFAULTS = {
     # at the office's closing time, and is reminded this many working days before.
     "OFFICE_CLOSES_AT": "17:00",
     "REMINDER_WORKING_DAYS_BEFORE": 2,
+    # The reception desk (Bộ phận Một cửa) that holds items waiting for routing: a unit code; empty:
+    # the first public-administration service centre, else the province.
+    "RECEPTION_DESK_UNIT": "",
+    # Transfers to another unit: at most this many per item, each for one of these reasons.
+    "TRANSFER_LIMIT": 2,
+    "TRANSFER_REASONS": [
+        {"code": "not_competent", "label": "Không thuộc thẩm quyền giải quyết của đơn vị",
+         "legal_basis": "Nghị định 20/2008/NĐ-CP, sửa đổi bởi Nghị định 92/2017/NĐ-CP"},
+        {"code": "procedure_of_other_unit", "label": "Thủ tục hành chính do đơn vị khác giải quyết",
+         "legal_basis": "Nghị định 61/2018/NĐ-CP, sửa đổi bởi Nghị định 107/2021/NĐ-CP"},
+        {"code": "wrong_routing", "label": "Bộ phận tiếp nhận chuyển nhầm đơn vị",
+         "legal_basis": "Nghị định 61/2018/NĐ-CP, sửa đổi bởi Nghị định 107/2021/NĐ-CP"},
+    ],
     # Background work (feedback.jobs): RQ when REDIS_URL is set.
     "JOB_TIMEOUT": 60,
     "JOB_RETRIES": 5,

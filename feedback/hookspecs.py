@@ -284,7 +284,9 @@ def feedback_item_deadline(item, start, cause, days):
     :param item: the :class:`feedback.items.models.Item` (unit, kind, topic and procedure set).
     :param start: the aware datetime the count starts from (when the item was received, or when
         it reached a new unit).
-    :param cause: ``"filed"``, ``"assigned"``, ``"transferred"``, ``"extended"`` or ``"reopened"``.
+    :param cause: ``"filed"``, ``"assigned"``, ``"transferred"``, ``"extended"``, ``"reopened"``, or
+        ``"awaiting_routing"``: the item has no unit yet, and the answer is the reception desk's
+        deadline to route it (the item's ``unit`` is ``None``).
     :param days: for ``"extended"``, the working days asked for; otherwise ``None``.
     :return: a :class:`feedback.workdays.Deadline`, or ``None`` for no deadline (or, for
         ``"transferred"``, to keep the deadline the item had).
@@ -355,8 +357,8 @@ def feedback_public_view(item, view):
         ``kind``, ``topic``, ``status``, ``unit`` and ``procedure`` (``{"code", "name"}`` or
         ``None``), ``title`` and ``body`` (masked public texts, ``None`` when the filer did not
         agree to publish), ``received_at``, ``due_at``, ``responded_at``, ``overdue``,
-        ``response`` (``{"body", "published_at", "unit", "head_title"}`` or ``None``; its ``body``
-        is ``None`` while the answer's public text waits for a staff review) and, on
+        ``response`` (``{"body", "published_at", "unit", "head_name", "head_title"}`` or ``None``; its
+        ``body`` is ``None`` while the answer's public text waits for a staff review) and, on
         an item's own page, ``timeline`` (a list of public events). The register adds ``late``,
         ``late_days``, ``extended``, ``transferred`` and ``rating``. Test a key before using it.
     :return: ignored; change ``view`` in place (remove a key, set it to ``None``, mask more).

@@ -74,6 +74,7 @@ class PublicResponse(ma.Schema):
                             metadata={"description": "Personal data masked; null while staff review its public text"})
     published_at = ma.fields.DateTime(required=True)
     unit = ma.fields.String(allow_none=True)
+    head_name = ma.fields.String(allow_none=True, metadata={"description": "The head who approved the answer"})
     head_title = ma.fields.String(allow_none=True)
 
 
@@ -83,7 +84,21 @@ class PublicEvent(ma.Schema):
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String(allow_none=True)
     unit = ma.fields.String(allow_none=True)
+    to_unit = ma.fields.String(allow_none=True, metadata={"description": "For escalate: the unit it went up to"})
     reason = ma.fields.String(allow_none=True)
+
+
+class Holding(ma.Schema):
+    unit = ma.fields.String(allow_none=True)
+    unit_code = ma.fields.String(allow_none=True)
+    task = ma.fields.String(required=True, metadata={"description": "`routing` (the reception desk) or `answer`"})
+    status = ma.fields.String(required=True, metadata={"description": "open, met, superseded (passed on), cancelled"})
+    start_at = ma.fields.DateTime(required=True)
+    ended_at = ma.fields.DateTime(allow_none=True)
+    due_at = ma.fields.DateTime(required=True)
+    days = ma.fields.Integer(required=True)
+    working_days = ma.fields.Integer(required=True, metadata={"description": "Working days the unit held it"})
+    late = ma.fields.Boolean(required=True, metadata={"description": "Late when it ended (or overdue, if open)"})
 
 
 class PublicItem(ma.Schema):
@@ -106,6 +121,7 @@ class PublicItem(ma.Schema):
     original = ma.fields.String(allow_none=True, metadata={"description": "Code of the item this one was merged into"})
     response = ma.fields.Nested(PublicResponse, allow_none=True)
     timeline = ma.fields.List(ma.fields.Nested(PublicEvent), required=True)
+    story = ma.fields.List(ma.fields.Nested(Holding), metadata={"description": "Each unit that held the item"})
 
 
 class StaffItem(ma.Schema):
@@ -160,6 +176,8 @@ class TransitionIn(ma.Schema):
     unit = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX), metadata={"description": "For assign and transfer: the unit's code"})
     original = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX), metadata={"description": "For merge: the original item's code"})
     days = ma.fields.Integer(load_default=None, allow_none=True, metadata={"description": "For extend: working days"})
+    grounds = ma.fields.String(load_default="", metadata={"description": "For transfer: the code of one of the "
+                                                                          "reasons of TRANSFER_REASONS"})
 
 
 class TransitionOut(ma.Schema):
@@ -259,5 +277,5 @@ def transitions(body, code):
     item = services.find_item_for_staff(g.api_user, code)
     moved = run(lambda: services.transition(item, body["action"], g.api_user, reason=body["reason"],
                                             body=body["body"], unit=body["unit"], original=body["original"],
-                                            days=body["days"]))
+                                            days=body["days"], grounds=body["grounds"]))
     return {"item": item, "event": moved.event}

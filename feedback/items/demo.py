@@ -92,7 +92,7 @@ def _advance(item: Item, index: int, admin: User) -> None:
         transition(item, "start", head)
         transition(item, "extend", head, reason="Cần xác minh thêm hồ sơ lưu trữ tại đơn vị khác.", days=5)
     elif stage == 5 and item.unit.parent is not None and item.unit.parent.head is not None:
-        transition(item, "transfer", admin, unit=item.unit.parent.code,
+        transition(item, "transfer", admin, unit=item.unit.parent.code, grounds="not_competent",
                    reason="Nội dung thuộc thẩm quyền của đơn vị cấp trên.")
     elif stage == 6:
         transition(item, "reject", head, reason="Nội dung là khiếu nại, cần gửi theo thủ tục giải quyết khiếu nại.")

@@ -74,6 +74,7 @@ class ActionForm(Form):
     unit = SelectField(_l("Unit"), choices=[], validate_choice=False)
     original = StringField(_l("Tracking code of the original item"), validators=[Length(max=40)])
     days = IntegerField(_l("Working days to add"), validators=[Optional()])
+    grounds = SelectField(_l("Reason for the transfer"), choices=[], validate_choice=False)
 
 
 class ListFilterForm(Form):

@@ -77,11 +77,12 @@ class Item(db.Model):
                                                          cascade="all, delete-orphan")
     events: Mapped[list[ItemEvent]] = relationship(back_populates="item", order_by="ItemEvent.id")
     responses: Mapped[list[Response]] = relationship(back_populates="item", order_by="Response.id")
-    # Its obligations to answer, one per unit that held it, oldest first.
+    # Its obligations, one per unit that held it, oldest first: the reception desk's routing while
+    # it waited for its unit, then the answer.
     obligations = relationship(
         "Obligation", viewonly=True, order_by="Obligation.id",
         primaryjoin="and_(Obligation.owner_type == 'item', foreign(Obligation.owner_id) == Item.id, "
-                    "Obligation.kind == 'answer')")
+                    "Obligation.kind.in_(('answer', 'routing')))")
 
     @property
     def kind_label(self) -> str:

@@ -66,7 +66,8 @@ def feedback_obligation_types():
 
     from feedback.obligations.services import ObligationType
 
-    return [ObligationType("item", "answer", _l("Answer to a complaint or petition"))]
+    return [ObligationType("item", "answer", _l("Answer to a complaint or petition")),
+            ObligationType("item", "routing", _l("Routing of an item to the unit that must answer it"))]
 
 
 @hookimpl

@@ -42,8 +42,9 @@ NAME_MAX, ADDRESS_MAX = 200, 500
 REASON_MAX, ANSWER_MAX = 2000, 20_000
 MAX_ATTACHMENTS = 5
 RECEPTION_UNIT_KINDS = ("service_centre", "province")
-# An item's obligation (feedback.obligations): the owner type and kind of its answer.
-ITEM, ANSWER = "item", "answer"
+# An item's obligations (feedback.obligations): its answer, held by a unit, and, while it waits for
+# its unit, its routing, held by the reception desk.
+ITEM, ANSWER, ROUTING = "item", "answer", "routing"
 
 
 @dataclass
@@ -218,7 +219,34 @@ def file_item(filing: Filing, actor: User | None = None, token: str | None = Non
     fire_event("feedback_item_filed", item=item)
     if item.unit is not None:
         _route(item, actor=None, cause="filed")
+    else:
+        _await_routing(item)
     return item, access_key, True
+
+
+def reception_desk() -> Unit | None:
+    """The unit whose reception desk routes items filed without a unit: RECEPTION_DESK_UNIT, else the
+    first current public-administration service centre, else the province at the top of the tree."""
+    code = current_app.config["RECEPTION_DESK_UNIT"]
+    if code:
+        return db.session.scalar(select(Unit).where(Unit.code == code))
+    candidates = db.session.scalars(select(Unit).where(
+        or_(Unit.kind == "service_centre", and_(Unit.kind == "province", Unit.parent_id.is_(None))),
+    ).order_by((Unit.kind != "service_centre"), Unit.id)).all()
+    return next((unit for unit in candidates if unit.is_current), None)
+
+
+def _await_routing(item: Item) -> None:
+    """An item without a unit is already on the clock: the reception desk holds it, with its own
+    short deadline to route it, counted from receipt (feedback_item_deadline, cause "awaiting_routing")."""
+    deadline = hook().feedback_item_deadline(item=item, start=item.received_at, cause="awaiting_routing", days=None)
+    if deadline is None:
+        return
+    desk = reception_desk()
+    held = obligations.open_obligation(ITEM, item.id, ROUTING, deadline, start_at=item.received_at,
+                                       unit_id=desk.id if desk is not None else None)
+    item.due_at, item.deadline_days = held.due_at, held.days
+    db.session.expire(item, ["obligations"])
 
 
 def _attach(item: Item, files: list[CheckedFile]) -> None:
@@ -285,6 +313,12 @@ def _apply_deadline(item: Item, start: dt.datetime, cause: str, days: int | None
     policy's new deadline, or the same one when the policy answers None); an extension changes the
     current one; filing, assignment and reopening open one.
     """
+    routed = None
+    if item.unit_id is not None:
+        # The reception desk's routing ends when the item reaches its unit, late or not.
+        routed = obligations.current(ITEM, item.id, ROUTING)
+        if routed is not None:
+            obligations.end(routed, "met", utcnow())
     deadline = hook().feedback_item_deadline(item=item, start=start, cause=cause, days=days)
     held = obligations.current(ITEM, item.id, ANSWER)
     actor_id = actor.id if actor is not None else None
@@ -297,8 +331,11 @@ def _apply_deadline(item: Item, start: dt.datetime, cause: str, days: int | None
                                     at=utcnow(), actor_id=actor_id, reason=reason)
     elif deadline is not None:
         held = obligations.open_obligation(ITEM, item.id, ANSWER, deadline, start_at=start, unit_id=item.unit_id,
-                                           assignee_id=item.assignee_id)
+                                           assignee_id=item.assignee_id, previous=routed)
     else:
+        if routed is not None:
+            item.due_at, item.deadline_days = None, None
+            db.session.expire(item, ["obligations"])
         return
     item.due_at, item.deadline_days = held.due_at, held.days
     db.session.expire(item, ["obligations"])
@@ -312,6 +349,11 @@ def _end_obligation(item: Item, old: str, new: str) -> None:
     if held is not None:
         answered = new == "responded" and item.responded_at is not None
         obligations.end(held, "met" if answered else "cancelled", item.responded_at if answered else utcnow())
+        db.session.expire(item, ["obligations"])
+    routing = obligations.current(ITEM, item.id, ROUTING)
+    if routing is not None:
+        # Rejecting or merging an item is the desk's decision on it; a withdrawal ends its task.
+        obligations.end(routing, "met" if new in ("rejected", "merged") else "cancelled", utcnow())
         db.session.expire(item, ["obligations"])
 
 
@@ -406,14 +448,15 @@ class Moved:
 
 
 def transition(item: Item, action_name: str, actor: User | None, *, reason: str = "", body: str = "",
-               unit: str = "", original: str = "", days: int | None = None, by_rule: bool = False,
-               actor_kind: str = "citizen") -> Moved:
+               unit: str = "", original: str = "", days: int | None = None, grounds: str = "",
+               by_rule: bool = False, actor_kind: str = "citizen") -> Moved:
     """Do ``action_name`` to ``item``; Conflict for an illegal move, Forbidden, or Invalid fields.
 
     Without ``actor`` the filer acts, and may do only what is not staff-only. ``by_rule=True``
     (``actor`` None) is the platform acting by a configured rule on behalf of ``actor_kind``
     (``"citizen"`` or ``"system"``, as the log records it), e.g. the register reopening an item
-    whose filer rated the answer unsatisfactory: staff-only actions are then allowed.
+    whose filer rated the answer unsatisfactory: staff-only actions are then allowed. ``grounds``:
+    for a transfer, the code of one of TRANSFER_REASONS.
     """
     action = check_move(item.status, action_name)
     if by_rule and actor is not None:
@@ -435,7 +478,7 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
     handled = Handled()
     if handler is not None:
         handled = handler(item, actor, reason=reason, body=(body or "").strip(), unit=unit, original=original,
-                          days=days)
+                          days=days, grounds=(grounds or "").strip())
     new = handled.status or action.target or old
     item.status = new
     _end_obligation(item, old, new)
@@ -474,15 +517,39 @@ def _assign(item: Item, actor, *, unit: str, **_kw) -> Handled:
     return Handled({"assignee": assignee.id, "unit": item.unit.code})
 
 
-def _transfer(item: Item, actor, *, unit: str, reason: str, **_kw) -> Handled:
+def transfer_reasons() -> dict[str, dict]:
+    """The reasons a transfer may give (TRANSFER_REASONS), by code, each with its legal basis."""
+    return {reason["code"]: reason for reason in current_app.config["TRANSFER_REASONS"]}
+
+
+def transfers_of(item: Item) -> int:
+    """The transfers staff made of the item (those the platform made by a rule do not count)."""
+    return sum(1 for event in item.events if event.action == "transfer" and event.actor_kind == "staff")
+
+
+def _transfer(item: Item, actor, *, unit: str, reason: str, grounds: str = "", **_kw) -> Handled:
+    limit, done = current_app.config["TRANSFER_LIMIT"], transfers_of(item)
+    if actor is not None and done >= limit:
+        raise Conflict(
+            _("This item was already transferred %(n)s times, the most allowed (%(limit)s): the unit that holds it "
+              "must answer it.", n=done, limit=limit),
+            {"unit": _("No further transfer is allowed.")})
     target = _find_unit(unit)
     if target.id == item.unit_id:
         raise Invalid(_("The item is already at this unit."), {"unit": _("Choose another unit.")})
-    source = item.unit
+    chosen = transfer_reasons().get(grounds)
+    if chosen is None and actor is not None:
+        raise Invalid(_("Choose the reason for the transfer from the list."),
+                      {"grounds": _("Choose the reason for the transfer from the list.")})
+    source, late = item.unit, item.due_at is not None and utcnow() > item.due_at
     item.unit, item.procedure = target, item.procedure if item.procedure and item.procedure.unit_id == target.id else None
     item.assignee = hook().feedback_item_assignee(item=item)
-    _apply_deadline(item, utcnow(), "transferred", actor=actor, reason=reason)
-    return Handled({"from_unit": source.code if source else None, "to_unit": target.code},
+    _apply_deadline(item, utcnow(), "transferred", actor=actor,
+                    reason=f"{chosen['label']}: {reason}" if chosen else reason)
+    grounds_data = ({"grounds": chosen["code"], "grounds_label": chosen["label"], "legal_basis": chosen["legal_basis"]}
+                    if chosen else {})
+    return Handled({"from_unit": source.code if source else None, "to_unit": target.code, "late": late,
+                    **grounds_data},
                    status="assigned" if item.assignee else "received")
 
 
@@ -539,7 +606,8 @@ def _check_answer(body: str) -> None:
 
 
 def _reopen(item: Item, actor, **_kw) -> Handled:
-    item.closed_at = None
+    # Open again, with a new deadline: no longer answered until it is answered again.
+    item.closed_at, item.responded_at = None, None
     _apply_deadline(item, utcnow(), "reopened", actor=actor)
     return Handled()
 
@@ -654,8 +722,10 @@ def public_view(item: Item) -> dict:
         "original": item.original.code if item.original else None,
         "response": {"body": response.public_body, "published_at": response.published_at,
                      "unit": response.unit.name if response.unit else None,
+                     "head_name": response.approved_by.name if response.approved_by else None,
                      "head_title": response.approved_by.title if response.approved_by else None} if response else None,
         "timeline": [public_event(event) for event in item.events if event.public],
+        "story": story(item),
     }
     return restrict_public_view(item, view)
 
@@ -667,11 +737,40 @@ def restrict_public_view(item: Item, view: dict) -> dict:
 
 
 def public_event(event: ItemEvent) -> dict:
-    """An event as the public timeline shows it: what happened and when, reasons masked."""
+    """An event as the public timeline shows it: what happened and when, reasons masked. The item's
+    receipt is dated when the unit received it (the time staff entered for a hotline call or a
+    letter), not when it was typed in."""
     shown_reason = event.action in ("transfer", "extend", "reject", "reopen")
-    return {"action": event.action, "at": event.at, "from_status": event.from_status, "to_status": event.to_status,
+    return {"action": event.action, "at": event.item.received_at if event.action == "filed" else event.at,
+            "from_status": event.from_status, "to_status": event.to_status,
             "unit": event.unit.name if event.unit else None,
+            "to_unit": (event.data or {}).get("to_unit_name") if event.action == "escalate" else None,
             "reason": public_text(event.item, event.reason) if shown_reason else None}
+
+
+def story(item: Item, now: dt.datetime | None = None) -> list[dict]:
+    """The whole story of who held the item, from its obligations: each unit (the reception desk
+    while it waited for its unit), from when to when, the working days it held it, its deadline,
+    and whether it was late; lateness recorded when a holding ended is never recomputed."""
+    from feedback.workdays import Calendar
+
+    now = now or utcnow()
+    holdings = item.obligations
+    if not holdings:
+        return []
+    calendar = Calendar.load()
+    rows = []
+    for held in holdings:
+        until = held.ended_at or now
+        late = held.late if held.status != "open" else now > held.due_at
+        rows.append({
+            "unit": held.unit.name if held.unit else None, "unit_code": held.unit.code if held.unit else None,
+            "task": held.kind, "status": held.status, "start_at": held.start_at, "ended_at": held.ended_at,
+            "due_at": held.due_at, "days": held.days, "late": bool(late),
+            "working_days": calendar.working_days_between(held.start_at.astimezone(LOCAL_TZ).date(),
+                                                          until.astimezone(LOCAL_TZ).date()),
+        })
+    return rows
 
 
 # --- the staff list -------------------------------------------------------------------------

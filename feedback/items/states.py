@@ -91,6 +91,7 @@ EVENT_LABELS = {
     "merge": _l("Merged into the original item"),
     "withdraw": _l("Withdrawn by the filer"),
     "note": _l("Internal note"),
+    "escalate": _l("Escalated to a higher level"),
     "information_added": _l("The filer added information"),
     "viewed_personal_data": _l("Personal data viewed"),
     "unit_merged": _l("Unit merged: passed to the successor"),

@@ -305,9 +305,12 @@ def item(code: str):
 
 def _item_page(found: Item, form: ActionForm, status: int = 200):
     form.unit.choices = choices(unit_options(blank="", current_only=True, with_code=False))
+    form.grounds.choices = choices([("", "")] + [(code, f"{reason['label']} ({reason['legal_basis']})")
+                                                 for code, reason in services.transfer_reasons().items()])
     actions = [ACTIONS[name] for name in allowed_actions(found.status) if name != "withdraw"]
     return render_template("items/staff_item.html", item=found, form=form, actions=actions,
-                           can_publish=services.can_publish_answer(current_user, found)), status
+                           can_publish=services.can_publish_answer(current_user, found),
+                           transfers=services.transfers_of(found), story=services.story(found)), status
 
 
 @staff_bp.route("/items/<code>/actions", methods=["POST"])
@@ -318,7 +321,8 @@ def act(code: str):
         return _item_page(found, form, 422)
     moved, refused = commit_or_show_errors(form, lambda: services.transition(
         found, form.action.data or "", current_user, reason=form.reason.data or "", body=form.body.data or "",
-        unit=form.unit.data or "", original=form.original.data or "", days=form.days.data))
+        unit=form.unit.data or "", original=form.original.data or "", days=form.days.data,
+        grounds=form.grounds.data or ""))
     if refused:
         return _item_page(staff_item(code), form, refused)
     flash(_("Done: %(action)s.", action=ACTIONS[moved.action].label if moved.action in ACTIONS else moved.action),

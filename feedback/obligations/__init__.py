@@ -1,7 +1,7 @@
 """Deadlines for anything: whatever must be done by a date is an obligation in working days.
 
-An item's answer today; a routing decision at the reception desk, a dialogue's minutes and a
-commitment made at a dialogue next. The core keeps the rows, counts the days
+An item's answer, and its routing by the reception desk while it waits for its unit (kinds
+``"answer"`` and ``"routing"``); a dialogue's minutes and a commitment made at a dialogue. The core keeps the rows, counts the days
 (:mod:`feedback.workdays`), finds what is due soon, due today or overdue in a few set-based
 queries, and records lateness when an obligation ends; the capability that owns an obligation
 decides who is told and what happens, through the hooks in :mod:`feedback.hookspecs`

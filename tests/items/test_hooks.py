@@ -171,7 +171,7 @@ def test_hook_feedback_item_assignee(app, client, staff, register_plugin):
         assert item_by_code(dept["code"]).assignee.email == "head@example.vn"  # the core's default
         # Asked again when reception assigns the item, and when an item is transferred.
         services.transition(item_by_code(queue["code"]), "assign", user("admin@example.vn"), unit="P.XA")
-        services.transition(item_by_code(dept["code"]), "transfer", user("admin@example.vn"), unit="P.XA",
+        services.transition(item_by_code(dept["code"]), "transfer", user("admin@example.vn"), grounds="not_competent", unit="P.XA",
                             reason="thuộc xã")
         db.session.commit()
         assert item_by_code(queue["code"]).assignee.email == "officer@example.vn"
@@ -214,9 +214,10 @@ def test_hook_feedback_item_deadline(app, client, staff, register_plugin):
     assert plugin.calls[-1] == ("P.STP", due, "extended", 3)
     assert dt.datetime.fromisoformat(extended.get_json()["item"]["due_at"]) == due + dt.timedelta(days=10)
     assert extended.get_json()["item"]["deadline_days"] == 10
-    # No deadline for an item nobody is assigned to yet.
+    # An item waiting for routing is on the clock too: the reception desk's deadline, from receipt.
     queued = client.post(URL, json=payload(unit="")).get_json()
-    assert queued["due_at"] is None and len(plugin.calls) == 2
+    assert plugin.calls[-1][0] is None and plugin.calls[-1][2:] == ("awaiting_routing", None)
+    assert dt.datetime.fromisoformat(queued["due_at"]) == plugin.calls[-1][1] + dt.timedelta(days=7)
 
 
 def test_a_deadline_plugin_answering_none_leaves_no_deadline_without_other_policy(make_app, staff):

@@ -17,7 +17,7 @@ ANSWER = "Sở Tư pháp đã kiểm tra và trả kết quả hồ sơ cho ông
 # Arguments that would make each action valid, so that only the status can be the reason to refuse.
 ARGUMENTS = {
     "assign": {"unit": "P.STP"},
-    "transfer": {"unit": "P.XA", "reason": "Thuộc thẩm quyền của xã"},
+    "transfer": {"grounds": "not_competent", "unit": "P.XA", "reason": "Thuộc thẩm quyền của xã"},
     "extend": {"days": 5, "reason": "Cần xác minh thêm"},
     "draft": {"body": ANSWER},
     "respond": {"body": ANSWER},
@@ -156,7 +156,7 @@ def test_assignment_to_a_unit_without_head_is_refused(db, staff):
 
 def test_a_transfer_to_a_unit_with_a_head_assigns_it_there(db, staff):
     item = new_item(db, "received", unit="P.XA")
-    event = services.transition(item, "transfer", user("admin@example.vn"), unit="P.STP", reason="Sai đơn vị").event
+    event = services.transition(item, "transfer", user("admin@example.vn"), grounds="not_competent", unit="P.STP", reason="Sai đơn vị").event
     db.session.commit()
     assert (item.status, item.unit.code, item.assignee.email) == ("assigned", "P.STP", "head@example.vn")
     assert (event.from_status, event.to_status, event.data["from_unit"], event.data["to_unit"]) == (

@@ -135,7 +135,7 @@ MATRIX: list[Row] = [
            ("GET", "/admin/procedures/import"), ("POST", "/admin/procedures/import"),
            ("GET", "/admin/calendar"), ("POST", "/admin/calendar"),
            ("POST", "/admin/calendar/<int:change_id>/delete"), ("GET", "/admin/deadlines"),
-           ("POST", "/admin/deadlines"), ("POST", "/admin/deadlines/<int:rule_id>/delete"),
+           ("POST", "/admin/deadlines"), ("POST", "/admin/deadlines/<int:rule_id>/delete"), ("GET", "/admin/transfers"),
            ("POST", "/admin/messages/<int:message_id>/retry")], ADMIN),
     # The outbox shows whom each message goes to, and what it says.
     Row("GET", "/admin/messages", ADMIN, record=("admin",), contact=("admin",), query={"status": "sent"}),

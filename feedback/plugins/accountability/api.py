@@ -28,8 +28,16 @@ class UnitStats(ma.Schema):
     answered = ma.fields.Integer(required=True)
     answered_on_time = ma.fields.Integer(required=True)
     answered_late = ma.fields.Integer(required=True)
+    transferred_late = ma.fields.Integer(required=True, metadata={"description": "passed on to another unit after "
+                                                                                 "their deadline: late for this unit"})
     open_overdue = ma.fields.Integer(required=True)
-    on_time_rate = ma.fields.Float(allow_none=True, metadata={"description": "answered on time / answered (0 to 1)"})
+    on_time_rate = ma.fields.Float(allow_none=True, metadata={
+        "description": "answered on time / (answered + transferred late + open and overdue), 0 to 1"})
+    on_time_rate_low = ma.fields.Float(allow_none=True, metadata={"description": "95% Wilson interval, lower bound"})
+    on_time_rate_high = ma.fields.Float(allow_none=True, metadata={"description": "95% Wilson interval, upper bound"})
+    counted = ma.fields.Integer(required=True, metadata={"description": "the rate's denominator"})
+    too_few = ma.fields.Boolean(required=True, metadata={"description": "fewer than RATE_MIN_ITEMS counted"})
+    escalated = ma.fields.Integer(required=True, metadata={"description": "escalations of its items, every level"})
     mean_working_days = ma.fields.Float(allow_none=True)
     p90_working_days = ma.fields.Integer(allow_none=True)
 

@@ -29,14 +29,16 @@ def feedback_item_reminded(item, recipient, kind):
 
 @hookspec
 def feedback_item_escalated(item, unit, head):
-    """An overdue item was escalated to the parent unit.
+    """An overdue item was escalated one level up the unit tree.
 
     :param item: the overdue :class:`feedback.items.models.Item`.
-    :param unit: the parent :class:`feedback.units.models.Unit`.
+    :param unit: the :class:`feedback.units.models.Unit` it went up to: the parent of the unit that
+        holds it first, then, while it stays unanswered ``ESCALATION_STEP_DAYS`` working days
+        after each step, the next one up, to the top of the tree (the province's chair).
     :param head: that unit's head (:class:`feedback.auth.models.User`), or ``None``.
 
-    Called once per item and missed deadline, after the plugin asked for the e-mail to the head.
-    Must not do slow I/O.
+    Called once per item, missed deadline and level, after the plugin asked for the e-mail to the
+    head. Must not do slow I/O.
     """
 
 

@@ -10,6 +10,12 @@ SETTINGS = {
     "DEADLINE_LEGAL_BASIS": "Quy chế tiếp nhận, xử lý phản ánh, kiến nghị của đơn vị",
     "DEADLINE_ON_TRANSFER": "restart",
     "APOLOGY_NEW_APPOINTMENT_DAYS": 5,
+    # Working days the reception desk has to route an item filed without a unit.
+    "ROUTING_DEADLINE_DAYS": 2,
+    # Working days after an escalation before an item still unanswered climbs one level higher.
+    "ESCALATION_STEP_DAYS": 3,
+    # Units with fewer items than this in the period are flagged next to their rate.
+    "RATE_MIN_ITEMS": 10,
 }
 
 
@@ -113,7 +119,8 @@ def feedback_template_slot(name, context):
         from flask_babel import gettext as _
         from markupsafe import Markup, escape
 
-        return Markup('<a href="%s">%s</a>') % (url_for("accountability.rules"), escape(_("Deadlines")))
+        return (Markup('<a href="%s">%s</a>') % (url_for("accountability.rules"), escape(_("Deadlines"))) +
+                Markup('<a href="%s">%s</a>') % (url_for("accountability.transfers"), escape(_("Transfers"))))
     if name == "item.after_status":
         from flask import render_template
 

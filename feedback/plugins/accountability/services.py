@@ -15,6 +15,7 @@ from feedback.items.messages import to_staff
 from feedback.items.models import Item
 from feedback.items.services import log_many
 from feedback.items.states import OPEN_STATUSES
+from feedback.obligations.models import Obligation
 from feedback.obligations.services import give_notices
 from feedback.pluginmanager import fire_event
 from feedback.plugins.accountability.models import Answer, ApologyLetter, DeadlineRule, Delegation, Notice
@@ -44,6 +45,11 @@ def compute_deadline(item: Item, start: dt.datetime, cause: str, days: int | Non
     """The item's deadline by the most specific rule, counted in working days from ``start``; an
     extension adds ``days`` to the current one; a transfer keeps it when DEADLINE_ON_TRANSFER says so."""
     calendar = Calendar.load()
+    if cause == "awaiting_routing":
+        # The reception desk's own short deadline to find the unit, from the day of receipt.
+        deadline = count_working_days(start, current_app.config["ROUTING_DEADLINE_DAYS"], calendar)
+        return Deadline(deadline.due_at, deadline.days, {
+            **deadline.explanation, "legal_basis": current_app.config["DEADLINE_LEGAL_BASIS"], "cause": cause})
     if cause == "transferred" and current_app.config["DEADLINE_ON_TRANSFER"] == "keep" and item.due_at:
         return None
     if cause == "extended":
@@ -103,29 +109,53 @@ RENDER_LETTER_JOB = "feedback.plugins.accountability.jobs.render_letter"
 REMINDER_KINDS = {"due_soon": "due_soon_assignee", "due_today": "due_today_head"}
 
 
+def escalation_level(kind: str) -> int:
+    """1 for ``escalated`` (the parent unit), N for ``escalated_N`` (N levels up); 0 for a reminder."""
+    if kind == "escalated":
+        return 1
+    if kind.startswith("escalated_") and kind[len("escalated_"):].isdigit():
+        return int(kind[len("escalated_"):])
+    return 0
+
+
+def _escalation_kind(level: int) -> str:
+    return "escalated" if level == 1 else f"escalated_{level}"
+
+
+def _units_with_heads() -> dict[int, Unit]:
+    """Every unit with its head, in one statement: the ladder escalations climb."""
+    return {unit.id: unit for unit in db.session.scalars(select(Unit).options(selectinload(Unit.head)))}
+
+
+def _items_to_tell(item_ids: set[int]) -> dict[int, Item]:
+    return {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(item_ids)).options(
+        selectinload(Item.assignee), selectinload(Item.unit).selectinload(Unit.head)))}
+
+
 def tell_due(notices: list, now: dt.datetime) -> int:
     """The core found items' obligations due soon, due today or overdue (feedback_obligations_due):
-    remind the assignee (the head too on the day) and escalate overdue items to the parent unit's
-    head, once per item, kind and deadline. A fixed number of statements for any number of items."""
+    remind the assignee (the head of the holding unit too on the day) and escalate overdue items to
+    the parent of the unit that holds the obligation (the reception desk's for an item waiting to be
+    routed), once per item, kind and deadline. A fixed number of statements for any number of items."""
     item_ids = {notice.obligation.owner_id for notice in notices}
-    items = {item.id: item for item in db.session.scalars(select(Item).where(Item.id.in_(item_ids)).options(
-        selectinload(Item.assignee), selectinload(Item.unit).selectinload(Unit.head),
-        selectinload(Item.unit).selectinload(Unit.parent).selectinload(Unit.head)))}
+    items = _items_to_tell(item_ids)
+    units = _units_with_heads()
     told = {tuple(row) for row in db.session.execute(select(Notice.item_id, Notice.kind, Notice.due_at).where(
         Notice.item_id.in_(item_ids)))}
     given = []
     for notice in notices:
         item = items.get(notice.obligation.owner_id)
-        if item is None or item.status not in OPEN_STATUSES or item.unit is None:
+        holder = units.get(notice.obligation.unit_id)
+        if item is None or item.status not in OPEN_STATUSES or holder is None:
             continue
         if notice.kind in REMINDER_KINDS:
             kind = REMINDER_KINDS[notice.kind]
-            recipient = item.assignee if kind == "due_soon_assignee" else item.unit.head
-            unit = item.unit
+            recipient = (item.assignee or holder.head) if kind == "due_soon_assignee" else holder.head
+            unit = holder
             if recipient is None:
                 continue
         else:
-            kind, unit = "escalated", item.unit.parent
+            kind, unit = "escalated", units.get(holder.parent_id)
             if unit is None:
                 continue
             recipient = unit.head
@@ -133,19 +163,63 @@ def tell_due(notices: list, now: dt.datetime) -> int:
             continue
         told.add((item.id, kind, notice.due_at))
         given.append((item, kind, recipient, unit, notice.due_at))
+    return _give(given, now)
+
+
+def climb(now: dt.datetime) -> int:
+    """Escalate again, one level up, every open item still unanswered ESCALATION_STEP_DAYS working days
+    after its last escalation, until the head at the top of the tree (the province's chair) has it.
+
+    Three statements find them whatever their number (the last escalations of open obligations, the
+    unit tree, the items); the notices, log rows and messages are then written in sets."""
+    step = current_app.config["ESCALATION_STEP_DAYS"]
+    latest: dict[tuple[int, dt.datetime], tuple[int, int, dt.datetime]] = {}
+    for item_id, kind, unit_id, created_at, due_at in db.session.execute(
+            select(Notice.item_id, Notice.kind, Notice.unit_id, Notice.created_at, Notice.due_at)
+            .join(Obligation, and_(Obligation.owner_type == "item", Obligation.owner_id == Notice.item_id,
+                                   Obligation.status == "open", Obligation.due_at == Notice.due_at))
+            .where(Notice.kind.like("escalated%"))):
+        level = escalation_level(kind)
+        if level and level > latest.get((item_id, due_at), (0,))[0]:
+            latest[(item_id, due_at)] = (level, unit_id, created_at)
+    units = _units_with_heads()
+    calendar = Calendar.load()
+    climbing = []
+    for (item_id, due_at), (level, unit_id, created_at) in latest.items():
+        reached = units.get(unit_id)
+        above = units.get(reached.parent_id) if reached is not None else None
+        if above is None:
+            continue  # the top of the tree has it
+        since = created_at.astimezone(LOCAL_TZ).date()
+        if now < local_deadline(calendar.add_working_days(since, step)[0]):
+            continue
+        climbing.append((item_id, level + 1, above, due_at))
+    if not climbing:
+        return 0
+    items = _items_to_tell({item_id for item_id, *_rest in climbing})
+    given = [(items[item_id], _escalation_kind(level), above.head, above, due_at)
+             for item_id, level, above, due_at in climbing
+             if item_id in items and items[item_id].status in OPEN_STATUSES]
+    return _give(given, now)
+
+
+def _give(given: list, now: dt.datetime) -> int:
+    """Record, log, tell and announce the reminders and escalations decided, in sets."""
     if not given:
         return 0
     db.session.execute(insert(Notice), [
         {"item_id": item.id, "kind": kind, "due_at": due_at, "recipient_id": recipient.id if recipient else None,
          "unit_id": unit.id, "created_at": now} for item, kind, recipient, unit, due_at in given])
-    log_many([(item, "escalate", {"data": {"to_unit": unit.code}}) if kind == "escalated" else
+    log_many([(item, "escalate", {"data": {"to_unit": unit.code, "to_unit_name": unit.name,
+                                           "level": escalation_level(kind)}})
+              if escalation_level(kind) else
               (item, "reminder", {"public": False, "data": {"kind": kind, "recipient": recipient.id}})
               for item, kind, recipient, unit, _due in given])
-    messages.ask(*[to_staff(recipient, item, "escalation" if kind == "escalated" else "reminder",
+    messages.ask(*[to_staff(recipient, item, "escalation" if escalation_level(kind) else "reminder",
                             key=f"accountability:{item.id}:{kind}:{due_at.isoformat()}")
                    for item, kind, recipient, _unit, due_at in given if recipient is not None])
     for item, kind, recipient, unit, _due in given:
-        if kind == "escalated":
+        if escalation_level(kind):
             fire_event("feedback_item_escalated", item=item, unit=unit, head=recipient)
         else:
             fire_event("feedback_item_reminded", item=item, recipient=recipient, kind=kind)
@@ -212,9 +286,11 @@ def tick(now: dt.datetime) -> str:
     # it runs in the core's own tick, and here again in case this one runs alone (a second run
     # signals nothing twice). The letters then see the items it escalated.
     give_notices(now)
+    climb(now)
     told = dict(db.session.execute(select(Notice.kind, func.count()).where(Notice.created_at == now)
                                    .group_by(Notice.kind)).all())
     reminders = told.get("due_soon_assignee", 0) + told.get("due_today_head", 0)
+    escalations = sum(number for kind, number in told.items() if escalation_level(kind))
     letters = issue_apologies(now)
     resend_lost_letters(now)
-    return f"{reminders} reminders, {told.get('escalated', 0)} escalations, {letters} apology letters"
+    return f"{reminders} reminders, {escalations} escalations, {letters} apology letters"

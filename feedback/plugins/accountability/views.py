@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from feedback.auth.decorators import roles_required
 from feedback.extensions import db
-from feedback.forms import Form, choices, commit_or_show_errors
+from feedback.errors import Invalid
+from feedback.forms import Form, apply_errors, choices, commit_or_show_errors
 from feedback.items.access import filer_item
 from feedback.items.models import KINDS, TOPICS, Item
-from feedback.items.services import units_in_scope
+from feedback.items.services import handles_reception, units_in_scope
 from feedback.items.states import OPEN_STATUSES
 from feedback.plugins.accountability import delegations
 from feedback.plugins.accountability import rules as deadline_rules
 from feedback.plugins.accountability.models import ApologyLetter, DeadlineRule
+from feedback.plugins.accountability.transfers import period as transfer_period
+from feedback.plugins.accountability.transfers import transfer_report
 from feedback.timeutil import local_today, utcnow
 from feedback.transaction import run
 from feedback.workdays import Calendar, local_deadline
@@ -34,9 +38,12 @@ bp = Blueprint("accountability", __name__, template_folder="templates")
 @login_required
 def inbox():
     scope = units_in_scope(current_user)
-    query = select(Item).where(Item.status.in_(OPEN_STATUSES))
+    query = select(Item).where(Item.status.in_(OPEN_STATUSES)).options(selectinload(Item.obligations),
+                                                                        selectinload(Item.unit))
     if scope is not None:
-        query = query.where((Item.assignee_id == current_user.id) | Item.unit_id.in_(scope))
+        mine = (Item.assignee_id == current_user.id) | Item.unit_id.in_(scope)
+        # The reception desk's own items: those waiting for their unit.
+        query = query.where(mine | Item.unit_id.is_(None) if handles_reception(current_user) else mine)
     items = db.session.scalars(query.order_by(Item.due_at.asc().nulls_last(), Item.id)).all()
     now = utcnow()
     today_end = local_deadline(local_today())
@@ -129,6 +136,34 @@ def delete_rule(rule_id: int):
     run(lambda: deadline_rules.delete_rule(rule))
     flash(_("The rule was deleted."), "success")
     return redirect(url_for("accountability.rules"))
+
+
+# --- who transfers most ----------------------------------------------------------------------
+
+
+class TransferPeriodForm(Form):
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("Until"), validators=[Optional()])
+
+
+@bp.route("/admin/transfers")
+@roles_required("admin")
+def transfers():
+    form = TransferPeriodForm(request.args)
+    report, status = None, 200
+    if form.validate():
+        try:
+            report = transfer_report(*transfer_period(form.date_from.data, form.date_to.data))
+        except Invalid as exc:
+            apply_errors(form, exc)
+            status = 400
+    else:
+        status = 400
+    return render_template("accountability/transfers.html", form=form, report=report,
+                           limit=current_app.config["TRANSFER_LIMIT"]), status
 
 
 # --- letters --------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class RegisterAnswer(ma.Schema):
                             metadata={"description": "Personal data masked; null while staff review its public text"})
     published_at = ma.fields.DateTime(required=True)
     unit = ma.fields.String(allow_none=True)
+    head_name = ma.fields.String(allow_none=True)
     head_title = ma.fields.String(allow_none=True)
 
 

@@ -41,6 +41,7 @@ REGISTER_COLUMNS = (
     Column("answer", _l("Answer"), value=_of("response", "body")),
     Column("published_at", _l("Answer published at"), "datetime", value=_of("response", "published_at")),
     Column("answer_unit", _l("Answering unit"), value=_of("response", "unit")),
+    Column("head_name", _l("Head who answered"), value=_of("response", "head_name")),
     Column("head_title", _l("Title of the head who answered"), value=_of("response", "head_title")),
     Column("rating", _l("Citizen's rating")),
 )
@@ -52,9 +53,15 @@ UNIT_COLUMNS = (
     Column("answered", _l("Answered"), "int"),
     Column("answered_on_time", _l("Answered on time"), "int"),
     Column("answered_late", _l("Answered late"), "int"),
+    Column("transferred_late", _l("Passed on late"), "int"),
     Column("open", _l("Open"), "int"),
     Column("open_overdue", _l("Open and overdue"), "int"),
+    Column("escalated", _l("Escalations"), "int"),
+    Column("counted", _l("Items the rate counts"), "int"),
     Column("on_time_rate", _l("On-time rate"), "percent"),
+    Column("on_time_rate_low", _l("On-time rate, lower bound of the Wilson interval (95 per cent)"), "percent"),
+    Column("on_time_rate_high", _l("On-time rate, upper bound of the Wilson interval (95 per cent)"), "percent"),
+    Column("too_few", _l("Too few items to compare"), "bool"),
     Column("mean_working_days", _l("Mean working days to answer"), "float"),
     Column("p90_working_days", _l("Working days to answer 9 in 10 items"), "int"),
 )
@@ -64,7 +71,11 @@ MONTH_COLUMNS = (
     Column("answered", _l("Answered"), "int"),
     Column("answered_on_time", _l("Answered on time"), "int"),
     Column("answered_late", _l("Answered late"), "int"),
+    Column("transferred_late", _l("Passed on late"), "int"),
+    Column("open_overdue", _l("Open and overdue"), "int"),
     Column("on_time_rate", _l("On-time rate"), "percent"),
+    Column("on_time_rate_low", _l("On-time rate, lower bound of the Wilson interval (95 per cent)"), "percent"),
+    Column("on_time_rate_high", _l("On-time rate, upper bound of the Wilson interval (95 per cent)"), "percent"),
 )
 
 
@@ -102,8 +113,8 @@ def ranking_chart(figures: Mapping) -> Chart:
     return ranking(
         [(row["name"], row["on_time_rate"]) for row in figures["ranking"]], chart_id="ranking",
         title=_("On-time rate by unit (target %(target)s)", target=format_value(target, "percent")),
-        description=_("Units that answered in the period, from the highest share of items answered on time to the "
-                      "lowest; the dashed line is the target."),
+        description=_("Every unit that had items in the period, ranked by the lower bound of the Wilson interval "
+                      "(95 per cent) of its on-time rate; the dashed line is the target."),
         category_header=_("Unit"), value_header=_("On-time rate"), target=target)
 
 

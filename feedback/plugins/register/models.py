@@ -53,6 +53,7 @@ class RegisterEntry(db.Model):
     body: Mapped[str | None] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
     answer_unit: Mapped[str] = mapped_column(String(255), default="")
+    head_name: Mapped[str] = mapped_column(String(255), default="")
     head_title: Mapped[str] = mapped_column(String(255), default="")
     satisfied: Mapped[bool | None] = mapped_column(Boolean)
     search_text: Mapped[str] = mapped_column(Text, default="")

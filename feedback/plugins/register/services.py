@@ -75,12 +75,18 @@ def _fill(entry: RegisterEntry, item: Item) -> RegisterEntry:
     if response is not None:
         entry.answer, entry.published_at = texts.answer, response.published_at
         entry.answer_unit = response.unit.name if response.unit else ""
+        entry.head_name = (response.approved_by.name or "") if response.approved_by else ""
         entry.head_title = (response.approved_by.title or "") if response.approved_by else ""
         entry.satisfied = db.session.scalar(select(Rating.satisfied).where(Rating.response_id == response.id))
     else:
         entry.answer = entry.published_at = entry.satisfied = None
-        entry.answer_unit = entry.head_title = ""
-    entry.late_days = _late_days(item.due_at, item.responded_at) if item.responded_at else None
+        entry.answer_unit = entry.head_name = entry.head_title = ""
+    # Lateness sticks: a unit that passed the item on after its deadline was late, whatever the
+    # receiving unit's deadline (the working days of the latest such lateness are kept).
+    passed_late = max((_late_days(held.due_at, held.ended_at) for held in item.obligations
+                       if held.status == "superseded" and held.late), default=0)
+    answered_late = _late_days(item.due_at, item.responded_at) if item.responded_at else 0
+    entry.late_days = max(passed_late, answered_late) if item.responded_at or passed_late else None
     return entry
 
 
@@ -162,7 +168,9 @@ def row_view(entry: RegisterEntry, item: Item, calendar: Calendar, now: dt.datet
     if entry.responded_at is not None:
         late, late_days = bool(entry.late_days), entry.late_days or 0
     elif overdue:
-        late, late_days = True, _late_days(entry.due_at, now, calendar)
+        late, late_days = True, max(_late_days(entry.due_at, now, calendar), entry.late_days or 0)
+    elif entry.late_days:
+        late, late_days = True, entry.late_days  # passed on late by an earlier unit
     else:
         late, late_days = (False if entry.status in OPEN_STATUSES else None), 0
     view = {
@@ -185,7 +193,8 @@ def row_view(entry: RegisterEntry, item: Item, calendar: Calendar, now: dt.datet
         "extended": entry.extended,
         "transferred": entry.transferred,
         "response": {"body": entry.answer, "published_at": entry.published_at, "unit": entry.answer_unit or None,
-                     "head_title": entry.head_title or None} if entry.published_at else None,
+                     "head_name": entry.head_name or None, "head_title": entry.head_title or None}
+        if entry.published_at else None,
         "rating": None if entry.satisfied is None else ("satisfied" if entry.satisfied else "unsatisfied"),
         "text_awaiting_review": item.publish and entry.title is None,
         "answer_awaiting_review": entry.published_at is not None and entry.answer is None,
@@ -299,7 +308,8 @@ def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50)
         query = query.where(or_(RegisterEntry.late_days > 0, open_now & (RegisterEntry.due_at < now)))
     elif filters.timeliness == "on_time":
         query = query.where(or_(RegisterEntry.late_days == 0,
-                                open_now & or_(RegisterEntry.due_at.is_(None), RegisterEntry.due_at >= now)))
+                                open_now & RegisterEntry.late_days.is_(None)
+                                & or_(RegisterEntry.due_at.is_(None), RegisterEntry.due_at >= now)))
     if filters.date_from:
         query = query.where(RegisterEntry.received_at >= local_midnight(filters.date_from))
     if filters.date_to:

@@ -11,7 +11,9 @@ from sqlalchemy import func, or_, select
 from feedback.errors import Invalid
 from feedback.extensions import db
 from feedback.items.models import Item
+from feedback.items.services import reception_desk
 from feedback.pluginmanager import hook
+from feedback.rates import rate
 from feedback.timeutil import local_day_bounds, local_today, utcnow
 from feedback.units.models import Unit
 
@@ -32,22 +34,41 @@ def period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date,
 
 
 def open_items(date_from: dt.date, date_to: dt.date) -> dict[int, int]:
-    """Per unit: items received by the end of the period and still open then (neither answered nor closed)."""
+    """Per unit: items received by the end of the period and still open then (neither answered nor
+    closed); items still waiting for their unit count for the reception desk that holds them."""
     _start, end = local_day_bounds(date_from, date_to)
     when = min(utcnow(), end)
-    return dict(db.session.execute(
+    counts = dict(db.session.execute(
         select(Item.unit_id, func.count(Item.id))
-        .where(Item.unit_id.is_not(None), Item.received_at < when,
+        .where(Item.received_at < when,
                or_(Item.responded_at.is_(None), Item.responded_at >= when),
                or_(Item.closed_at.is_(None), Item.closed_at >= when))
         .group_by(Item.unit_id)
     ).all())
+    waiting = counts.pop(None, 0)
+    desk = reception_desk() if waiting else None
+    if desk is not None:
+        counts[desk.id] = counts.get(desk.id, 0) + waiting
+    return counts
 
 
 # The on-time figures the dashboard shows, as the accountability plugin (or a replacement) gives
 # them through feedback_unit_statistics; counts are 0 for a unit without any, the rest None.
-COUNTS = ("received", "answered", "answered_on_time", "answered_late", "open_overdue")
-MEASURES = ("on_time_rate", "mean_working_days", "p90_working_days")
+COUNTS = ("received", "answered", "answered_on_time", "answered_late", "transferred_late", "open_overdue",
+          "counted", "escalated")
+MEASURES = ("on_time_rate", "on_time_rate_low", "on_time_rate_high", "mean_working_days", "p90_working_days")
+
+
+def honest_rate(on_time: int, counted: int) -> dict:
+    """The on-time rate of summed counts, with its 95% Wilson interval."""
+    figures = rate(on_time, counted)
+    return {"on_time_rate": figures["rate"], "on_time_rate_low": figures["rate_low"],
+            "on_time_rate_high": figures["rate_high"]}
+
+
+def _counted(values: dict) -> int:
+    return sum(values.get(name) or 0 for name in ("answered_on_time", "answered_late", "transferred_late",
+                                                   "open_overdue"))
 
 
 def unit_statistics(units: list[Unit] | None, date_from: dt.date, date_to: dt.date,
@@ -94,15 +115,20 @@ def dashboard(date_from: dt.date, date_to: dt.date, unit: Unit | None = None) ->
         row = {"unit": units[unit_id].code, "name": units[unit_id].name}
         row.update({name: 0 if on_time else None for name in COUNTS})
         row.update({name: None for name in MEASURES})
+        row["too_few"] = None
         row.update((figures or {}).get(unit_id, {}))
         row["open"] = opened.get(unit_id, 0)
         rows.append(row)
     totals = {"open": sum(row["open"] for row in rows)}
     totals.update({name: sum(row[name] or 0 for row in rows) if on_time else None for name in COUNTS})
-    totals["on_time_rate"] = (round(totals["answered_on_time"] / totals["answered"], 4)
-                              if on_time and totals["answered"] else None)
-    ranking = sorted((row for row in rows if row["answered"]),
-                     key=lambda row: (-row["on_time_rate"], -row["answered"], row["unit"]))
+    totals.update(honest_rate(totals["answered_on_time"], totals["counted"]) if on_time
+                  else {name: None for name in MEASURES[:3]})
+    # Every unit that had items in the period, by the lower bound of its rate's interval: a unit
+    # that answered nothing is not left out, and a few lucky items do not make a champion. Units
+    # with nothing due yet come last.
+    ranking = sorted((row for row in rows), key=lambda row: (
+        row["on_time_rate_low"] is None, -(row["on_time_rate_low"] or 0), -(row["counted"] or 0), row["unit"])
+    ) if on_time else []
     return {"date_from": date_from, "date_to": date_to, "units": rows, "totals": totals, "ranking": ranking,
             "target": TARGET, "on_time": on_time}
 
@@ -117,7 +143,8 @@ def months_back(date_to: dt.date, count: int = 12) -> list[dt.date]:
 
 
 def trend(date_to: dt.date, unit: Unit | None = None, count: int = 12) -> list[dict] | None:
-    """Per month: answered on time and late, and the on-time rate; None when no plugin gives them."""
+    """Per month: answered on time and late, passed on late, open and overdue at the month's end, and
+    the on-time rate with its interval; None when no plugin gives them."""
     months = months_back(date_to, count)
     last = (months[-1].replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     figures = unit_statistics([unit] if unit is not None else None, months[0], last, by_month=True)
@@ -126,9 +153,8 @@ def trend(date_to: dt.date, unit: Unit | None = None, count: int = 12) -> list[d
     result = []
     for first in months:
         in_month = [by_month[first] for by_month in figures.values() if first in by_month]
-        total = sum(values.get("answered") or 0 for values in in_month)
-        on_time = sum(values.get("answered_on_time") or 0 for values in in_month)
-        result.append({"month": first, "answered": total,
-                       "answered_on_time": on_time, "answered_late": total - on_time,
-                       "on_time_rate": round(on_time / total, 4) if total else None})
+        sums = {name: sum(values.get(name) or 0 for values in in_month)
+                for name in ("answered_on_time", "answered_late", "transferred_late", "open_overdue")}
+        result.append({"month": first, "answered": sums["answered_on_time"] + sums["answered_late"], **sums,
+                       **honest_rate(sums["answered_on_time"], _counted(sums))})
     return result

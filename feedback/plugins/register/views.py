@@ -193,7 +193,9 @@ def stats_download(fmt: str):
     monthly = shown.month_rows(months) if months is not None else None
     return exports.download(fmt, "statistics", units, sheets=[units] + ([monthly] if monthly is not None else []), document={
         "from": period[0], "to": period[1], "target": figures["target"], "on_time_figures": figures["on_time"],
-        "units": units, "totals": figures["totals"], "months": monthly})
+        "units": units, "totals": figures["totals"], "months": monthly,
+        "ranking": [{key: row[key] for key in ("unit", "on_time_rate", "on_time_rate_low", "counted", "too_few")}
+                    for row in figures["ranking"]]})
 
 
 # --- the filer's rating ---------------------------------------------------------------------

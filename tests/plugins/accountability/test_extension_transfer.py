@@ -88,7 +88,7 @@ def test_transfer_to_the_same_unit_is_refused(client, filed):
 
 
 def test_transfer_restarts_the_count_at_the_new_unit(client, filed):
-    out = act(client, token(client), filed, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
+    out = act(client, token(client), filed, "transfer", grounds="not_competent", unit="P.XA", reason="Thuộc thẩm quyền của xã")
     assert out["item"]["unit"] == "P.XA"
     assert out["item"]["assignee"] == "xa@example.vn"
     # Reached the commune on Tuesday 10/11 at 9:00: 11-13/11 (3), 16-20/11 (8), 23/11 (9), 25/11 (10).
@@ -106,7 +106,7 @@ def test_transfer_keeps_the_count_when_configured(make_app, people, clock):
         clock.set(local(2026, 11, 2, 9))
         code = file_item(client, token(client), received_at=local(2026, 10, 30, 10))["code"]
         clock.set(local(2026, 11, 10, 9))
-        out = act(client, token(client), code, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
+        out = act(client, token(client), code, "transfer", grounds="not_competent", unit="P.XA", reason="Thuộc thẩm quyền của xã")
         assert out["item"]["assignee"] == "xa@example.vn"
         assert parse(out["item"]["due_at"]) == local(2026, 11, 13, 17)
         assert out["item"]["deadline_days"] == 10

@@ -60,7 +60,7 @@ def test_an_answer_meets_the_obligation_and_says_if_it_was_late(client, filed, c
 
 def test_a_transfer_after_the_deadline_keeps_the_lateness_where_it_happened(client, filed, clock):
     clock.set(local(2026, 11, 16, 9))
-    out = act(client, token(client), filed, "transfer", unit="P.XA", reason=REASON)
+    out = act(client, token(client), filed, "transfer", grounds="not_competent", unit="P.XA", reason=REASON)
     # The count starts again at the commune (DEADLINE_ON_TRANSFER=restart), as before.
     assert parse(out["item"]["due_at"]) == local(2026, 12, 1, 17)
     first, second = holdings(filed)
@@ -69,8 +69,8 @@ def test_a_transfer_after_the_deadline_keeps_the_lateness_where_it_happened(clie
     assert (second.status, second.previous_id, second.assignee.email) == ("open", first.id, "xa@example.vn")
     assert second.due_at == local(2026, 12, 1, 17) and second.basis["cause"] == "transferred"
     change = _db.session.scalar(select(ObligationChange).where(ObligationChange.obligation_id == first.id))
-    assert (change.action, change.past_due, change.reason, change.actor.email) == ("transferred", True, REASON,
-                                                                                  "admin@example.vn")
+    assert (change.action, change.past_due, change.reason, change.actor.email) == (
+        "transferred", True, f"Không thuộc thẩm quyền giải quyết của đơn vị: {REASON}", "admin@example.vn")
     # The commune answers within its own deadline: its holding is on time, the department's stays late.
     clock.set(local(2026, 11, 20, 9))
     act(client, token(client, "xa@example.vn"), filed, "respond", body=ANSWER)
@@ -79,7 +79,7 @@ def test_a_transfer_after_the_deadline_keeps_the_lateness_where_it_happened(clie
 
 def test_a_transfer_in_time_is_not_late(client, filed, clock):
     clock.set(local(2026, 11, 10, 9))
-    act(client, token(client), filed, "transfer", unit="P.XA", reason=REASON)
+    act(client, token(client), filed, "transfer", grounds="not_competent", unit="P.XA", reason=REASON)
     assert [(row.status, row.late) for row in holdings(filed)] == [("superseded", False), ("open", None)]
 
 

@@ -54,13 +54,17 @@ def test_unit_figures_match_a_hand_count(client, history):
     # Working days to answer, counted by hand (after the day of receipt, up to the day of answer).
     stp_days = [4, 10, 11]       # 6-9/10; 7-9, 12-16, 19-20/10; 8-9, 12-16, 19-22/10
     xa_days = [9, 21]            # 2, 5-9, 12-14/10; 5/10-30/10 (20) and 2/11
+    # On time over everything due by then: P.STP 2 of (3 answered + 1 open and overdue), P.XA 1 of
+    # (2 + 1); the 95% Wilson intervals of 2/4 and 1/3 are [0.15, 0.85] and [0.0615, 0.7923].
     expected = [
         {"unit": "P.STP", "name": "Sở Tư pháp", "received": 5, "answered": 3, "answered_on_time": 2,
-         "answered_late": 1, "open_overdue": 1, "on_time_rate": 0.6667, "mean_working_days": 8.33,
-         "p90_working_days": 11},
+         "answered_late": 1, "transferred_late": 0, "open_overdue": 1, "counted": 4, "on_time_rate": 0.5,
+         "on_time_rate_low": 0.15, "on_time_rate_high": 0.85, "too_few": True, "escalated": 0,
+         "mean_working_days": 8.33, "p90_working_days": 11},
         {"unit": "P.XA", "name": "Ủy ban nhân dân xã Cô Tô", "received": 3, "answered": 2, "answered_on_time": 1,
-         "answered_late": 1, "open_overdue": 1, "on_time_rate": 0.5, "mean_working_days": 15.0,
-         "p90_working_days": 21},
+         "answered_late": 1, "transferred_late": 0, "open_overdue": 1, "counted": 3, "on_time_rate": 0.3333,
+         "on_time_rate_low": 0.0615, "on_time_rate_high": 0.7923, "too_few": True, "escalated": 0,
+         "mean_working_days": 15.0, "p90_working_days": 21},
     ]
     assert round(sum(stp_days) / 3, 2) == 8.33 and nearest_rank(stp_days, 0.9) == 11
     assert round(sum(xa_days) / 2, 2) == 15.0 and nearest_rank(xa_days, 0.9) == 21
@@ -81,13 +85,15 @@ def test_the_period_filters_receipt_and_answers(client, history):
     assert (rows["P.XA"]["received"], rows["P.XA"]["answered"], rows["P.XA"]["answered_on_time"]) == (3, 1, 1)
     assert rows["P.XA"]["mean_working_days"] == 9.0
     assert rows["P.XA"]["p90_working_days"] == 9
-    assert rows["P.XA"]["on_time_rate"] == 1.0
+    # On 31/10 xa2 and xa3 were open past their deadlines: 1 on time of 3, not "100%".
+    assert (rows["P.XA"]["open_overdue"], rows["P.XA"]["on_time_rate"]) == (2, 0.3333)
 
     # September: the old item alone.
     data = client.get("/api/v1/stats/units?from=2026-09-01&to=2026-09-30").get_json()
     assert data["units"] == [{"unit": "P.XA", "name": "Ủy ban nhân dân xã Cô Tô", "received": 1, "answered": 1,
-                              "answered_on_time": 1, "answered_late": 0, "open_overdue": 0, "on_time_rate": 1.0,
-                              "mean_working_days": 1.0, "p90_working_days": 1}]
+                              "answered_on_time": 1, "answered_late": 0, "transferred_late": 0, "open_overdue": 0,
+                              "counted": 1, "on_time_rate": 1.0, "on_time_rate_low": 0.2065, "on_time_rate_high": 1.0,
+                              "too_few": True, "escalated": 0, "mean_working_days": 1.0, "p90_working_days": 1}]
 
 
 def test_a_quiet_period_has_no_rows(client, history):
@@ -150,6 +156,8 @@ def test_an_item_assigned_from_the_reception_queue_counts_as_received(client, db
     act(client, token(client), code, "assign", unit="P.STP")
     clock.set(local(2026, 11, 3, 9))
     act(client, token(client, "head@example.vn"), code, "respond", body=ANSWER)
-    row = client.get("/api/v1/stats/units?from=2026-11-01&to=2026-11-03").get_json()["units"][0]
-    assert (row["unit"], row["answered"]) == ("P.STP", 1)
-    assert row["received"] == 1
+    rows = {row["unit"]: row for row in client.get("/api/v1/stats/units?from=2026-11-01&to=2026-11-03").get_json()["units"]}
+    row = rows["P.STP"]
+    assert (row["answered"], row["received"]) == (1, 1)
+    # The reception desk (the province, without a service centre) routed it on the day: on time.
+    assert (rows["P"]["answered_on_time"], rows["P"]["received"], rows["P"]["on_time_rate"]) == (1, 0, 1.0)

@@ -103,7 +103,8 @@ def test_an_overdue_item_is_escalated_and_gets_a_letter(runner, late, clock):
     assert notices(late) == [("escalated", "tinh@example.vn", "P")]
     found = item(late)
     escalations = [e for e in found.events if e.action == "escalate"]
-    assert [(e.data, e.actor_kind, e.public) for e in escalations] == [({"to_unit": "P"}, "system", True)]
+    assert [(e.data, e.actor_kind, e.public) for e in escalations] == [
+        ({"to_unit": "P", "to_unit_name": "Ủy ban nhân dân tỉnh Thử nghiệm", "level": 1}, "system", True)]
     letter = _db.session.scalar(select(ApologyLetter))
     assert letter.item_id == found.id
     assert letter.unit.code == "P.STP"

@@ -20,13 +20,13 @@ from feedback.plugins.notify.models import OutboxMessage
 from .conftest import BODY, TITLE, count, local
 
 
-def file_many(clock, how_many: int, received) -> list[int]:
-    """``how_many`` complaints to the department, received at ``received``, each with a filer to tell."""
+def file_many(clock, how_many: int, received, unit: str = "P.STP") -> list[int]:
+    """``how_many`` complaints to ``unit``, received at ``received``, each with a filer to tell."""
     clock.set(received)
     admin = _db.session.scalar(select(User).where(User.email == "admin@example.vn"))
     ids = []
     for number in range(how_many):
-        filing = Filing(kind="complaint", topic="procedure", unit="P.STP", title=TITLE, body=BODY,
+        filing = Filing(kind="complaint", topic="procedure", unit=unit, title=TITLE, body=BODY,
                         name=f"Người nộp {number}", phone=f"09123456{number:02d}", email=f"nguoi{number}@example.vn",
                         consent=True, channel="in_person", received_at=received)
         ids.append(file_item(filing, actor=admin)[0].id)
@@ -76,6 +76,28 @@ def test_a_tick_costs_the_same_for_three_items_or_twelve(db, people, clock, app,
     assert sorted(letter.number for letter in letters) == list(range(1, 16))
     kinds = [row.kind for row in _db.session.scalars(select(OutboxMessage))]
     assert (kinds.count("reminder"), kinds.count("escalation"), kinds.count("apology")) == (12, 15, 30)
+
+
+def test_escalations_climb_in_sets(db, sub_department, clock, app, tmp_path):
+    """The tick that sends unanswered items one level higher costs the same for three items or twelve."""
+    app.config["MAIL_OUTBOX_FOLDER"] = str(tmp_path)
+    # Three due Friday 13/11: escalated to the department on Monday 16/11, to the province on 20/11.
+    file_many(clock, 3, local(2026, 10, 30, 10), unit=sub_department)
+    _statements, results = statements_of_tick(clock, local(2026, 11, 16, 8))
+    assert results["accountability"] == "0 reminders, 3 escalations, 3 apology letters"
+    first, results = statements_of_tick(clock, local(2026, 11, 20, 8))
+    assert results["accountability"] == "0 reminders, 3 escalations, 0 apology letters"
+
+    # Twelve due Monday 21/12: escalated on Wednesday 23/12, one level higher on Tuesday 29/12;
+    # the first three are at the top by then, and stay there.
+    file_many(clock, 12, local(2026, 12, 7, 10), unit=sub_department)
+    _statements, results = statements_of_tick(clock, local(2026, 12, 23, 8))
+    assert results["accountability"] == "0 reminders, 12 escalations, 12 apology letters"
+    second, results = statements_of_tick(clock, local(2026, 12, 29, 8))
+    assert results["accountability"] == "0 reminders, 12 escalations, 0 apology letters"
+    assert len(second) == len(first), (Counter(second) - Counter(first), Counter(first) - Counter(second))
+    levels = Counter(kind for kind, in _db.session.execute(select(Notice.kind)))
+    assert (levels["escalated"], levels["escalated_2"], levels["escalated_3"]) == (15, 15, 0)
 
 
 def test_a_letter_waits_for_its_job_and_a_lost_job_is_handed_over_again(db, people, clock, app, client, tmp_path):

@@ -216,7 +216,7 @@ def test_the_agenda_is_suggested_from_the_data_and_staff_decide(app, db, client,
     codes = [file_item(client, procedure="1.0001.STP")["code"] for _ in range(3)]
     moved = file_item(client, unit="P.XA")["code"]
     client.post(f"/api/v1/items/{moved}/transitions", headers=bearer(client, "xa@example.vn"),
-                json={"action": "transfer", "unit": "P.STP", "reason": "Thuộc thẩm quyền của Sở Tư pháp."})
+                json={"action": "transfer", "grounds": "not_competent", "unit": "P.STP", "reason": "Thuộc thẩm quyền của Sở Tư pháp."})
     assert len(codes) == 3
     day = coming_day(db)
     session = plan_dialogue(day=day, now=utcnow())

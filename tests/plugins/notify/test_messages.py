@@ -68,7 +68,7 @@ def test_the_filer_hears_of_every_step(app, db, client, people, mail_folder):
     assert local_due(code) in assigned[0].body and local_due(code) in assigned[1].body
     assert "Sở Tư pháp" in assigned[1].body  # the e-mail names the unit
 
-    act(client, bearer(client), code, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
+    act(client, bearer(client), code, "transfer", grounds="not_competent", unit="P.XA", reason="Thuộc thẩm quyền của xã")
     transferred = to_filer(code, "transferred")
     assert [row.channel for row in transferred] == ["sms", "email"]
     assert "Ủy ban nhân dân xã Cô Tô" in transferred[1].body
@@ -116,7 +116,7 @@ def test_a_rejected_item_tells_its_new_status(app, db, client, people):
 
 def test_the_head_hears_of_a_new_item_at_filing_and_after_a_transfer(app, db, client, people, mail_folder):
     code = file_api(client, contact=full_contact())["code"]
-    act(client, bearer(client), code, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
+    act(client, bearer(client), code, "transfer", grounds="not_competent", unit="P.XA", reason="Thuộc thẩm quyền của xã")
     new = [row for row in of_item(code) if row.kind == "new_item"]
     assert [(row.channel, row.recipient) for row in new] == [("email", "head@example.vn"),
                                                            ("email", "xa@example.vn")]

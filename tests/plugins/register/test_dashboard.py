@@ -35,20 +35,28 @@ def test_the_figures_match_a_hand_count(client, people, clock):
     by_unit = {row["unit"]: row for row in data["units"]}
     stp = by_unit["P.STP"]
     assert (stp["received"], stp["answered_on_time"], stp["answered_late"], stp["open"], stp["open_overdue"],
-            stp["on_time_rate"]) == (4, 1, 1, 2, 1, 0.5)
+            stp["on_time_rate"]) == (4, 1, 1, 2, 1, 0.3333)
+    # On time over everything due by then: 1 of (2 answered + 1 open and overdue), never 1 of 2.
+    assert (stp["counted"], stp["on_time_rate_low"], stp["on_time_rate_high"], stp["too_few"]) == (
+        3, 0.0615, 0.7923, True)
     xa = by_unit["P.XA"]
     assert (xa["received"], xa["answered"], xa["open"], xa["open_overdue"]) == (1, 0, 1, 1)
-    assert data["totals"]["received"] == 5 and data["totals"]["on_time_rate"] == 0.5 and data["target"] == 1.0
+    # P.XA answered nothing and its only item is overdue: 0 of 1, and it is in the ranking, last.
+    assert (xa["counted"], xa["on_time_rate"]) == (1, 0.0)
+    assert [row["unit"] for row in data["ranking"]] == ["P.STP", "P.XA"]
+    assert data["totals"]["received"] == 5 and data["totals"]["on_time_rate"] == 0.25 and data["target"] == 1.0
     march = [month for month in data["months"] if month["month"] == "2026-03-01"][0]
-    assert (march["answered_on_time"], march["answered_late"], march["on_time_rate"]) == (1, 1, 0.5)
+    assert (march["answered_on_time"], march["answered_late"], march["open_overdue"], march["on_time_rate"]) == (
+        1, 1, 2, 0.25)
     csv_text = client.get("/dashboard/stats.csv?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
-    assert "P.STP,Sở Tư pháp,4,2,1,1,2,1,0.5" in csv_text
+    assert "P.STP,Sở Tư pháp,4,2,1,1,0,2,1,0,3,0.3333,0.0615,0.7923,1," in csv_text
 
     page = client.get("/dashboard?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
-    assert "Sở Tư pháp" in page and "50 %" in page and "01/03/2026" in page
+    assert "Sở Tư pháp" in page and "33,3 %" in page and "01/03/2026" in page
+    assert 'class="formula"' in page and "Wilson" in page
     unit_page = client.get("/dashboard/units/P.STP?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
     cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', unit_page)
-    assert cells[:6] == ["4", "1", "1", "2", "1", "50 %"]
+    assert cells[:7] == ["4", "1", "1", "0", "2", "1", "0"] and "33,3 %" in unit_page and "Wilson" in unit_page
     # The register agrees: one answered late (by 4 working days), two open and late (by 9).
     late = client.get("/api/v1/register?timeliness=late").get_json()["items"]
     assert sorted((row["unit"]["code"], row["late_days"]) for row in late) == [("P.STP", 4), ("P.STP", 9), ("P.XA", 9)]
@@ -96,7 +104,7 @@ def test_hook_feedback_unit_statistics(app, client, people, clock, register_plug
     data = json.loads(client.get("/dashboard/stats.json?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True))
     by_unit = {row["unit"]: row for row in data["units"]}
     # Accountability's on-time figures and the other plugin's figure, side by side.
-    assert (by_unit["P.STP"]["on_time_rate"], by_unit["P.STP"]["satisfied_rate"]) == (0.5, 0.75)
+    assert (by_unit["P.STP"]["on_time_rate"], by_unit["P.STP"]["satisfied_rate"]) == (0.3333, 0.75)
     # Every row has the same columns (as in CSV and XLSX): the other plugin had nothing for P.XA.
     assert by_unit["P.XA"]["satisfied_rate"] is None and data["on_time_figures"] is True
     assert plugin.calls == [(None, dt.date(2026, 3, 1), dt.date(2026, 3, 31), False),
@@ -114,8 +122,10 @@ def test_hook_feedback_unit_statistics(app, client, people, clock, register_plug
         stp = get_unit("P.STP")
         answers = [answer for answer in hook().feedback_unit_statistics(
             units=[stp], date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 31), by_month=True) if answer]
-        assert {stp.id: {dt.date(2026, 3, 1): {"answered": 2, "answered_on_time": 1, "answered_late": 1,
-                                               "on_time_rate": 0.5}}} in answers
+        assert {stp.id: {dt.date(2026, 3, 1): {
+            "answered": 2, "answered_on_time": 1, "answered_late": 1, "transferred_late": 0, "open_overdue": 1,
+            "counted": 3, "on_time_rate": 0.3333, "on_time_rate_low": 0.0615, "on_time_rate_high": 0.7923,
+            "too_few": True}}} in answers
 
 
 def test_without_accountability_the_dashboard_says_it_has_no_on_time_figures(make_app, people, clock):
@@ -141,4 +151,4 @@ def test_without_accountability_the_dashboard_says_it_has_no_on_time_figures(mak
     assert by_unit["P.STP"]["received"] is None and by_unit["P.STP"]["on_time_rate"] is None
     assert data["totals"]["open"] == 3 and data["totals"]["answered"] is None
     csv_text = client.get("/dashboard/stats.csv?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
-    assert "P.STP,Sở Tư pháp,,,,,2,,,," in csv_text
+    assert "P.STP,Sở Tư pháp,,,,,,2,,,," in csv_text

@@ -103,11 +103,12 @@ def test_the_dashboard_figures_as_a_workbook(client, people, clock):
     assert units.freeze_panes == months.freeze_panes == "A2"
     stp = next(row for row in _sheet_rows(units) if row["Mã đơn vị"] == "P.STP")
     assert (stp["Đã tiếp nhận"], stp["Đã trả lời"], stp["Trả lời đúng hạn"], stp["Đang xử lý"]) == (3, 1, 1, 2)
-    assert stp["Tỷ lệ đúng hạn"] == 1.0
+    # One answered on time, two open past their deadline (16/03): 1 of 3.
+    assert (stp["Đang xử lý, quá hạn"], stp["Tỷ lệ đúng hạn"]) == (2, 0.3333)
     rate_cell = next(cell for cell in units[2] if units.cell(1, cell.column).value == "Tỷ lệ đúng hạn")
     assert rate_cell.number_format == "0.0%"
     march = next(row for row in _sheet_rows(months) if row["Tháng"] == dt.datetime(2026, 3, 1))
-    assert (march["Trả lời đúng hạn"], march["Trả lời trễ hạn"], march["Tỷ lệ đúng hạn"]) == (1, 0, 1.0)
+    assert (march["Trả lời đúng hạn"], march["Trả lời trễ hạn"], march["Tỷ lệ đúng hạn"]) == (1, 0, 0.25)
     assert len(_sheet_rows(months)) == 12
     data = json.loads(client.get(f"/dashboard/stats.json?{PERIOD}").get_data(as_text=True))
     assert data["from"] == "2026-03-01" and data["target"] == 1.0
@@ -123,7 +124,7 @@ def test_the_dashboard_shows_each_chart_with_its_table_and_links_every_format(cl
     assert page.count('<figure class="chart-figure"') == 2
     assert 'aria-labelledby="ranking-title"' in page and 'aria-describedby="trend-desc"' in page
     assert "<details class=\"chart-data\">" in page  # the ranking's table, folded
-    assert "<th scope=\"row\">03/2026</th><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">100%</td>" in page
+    assert "<th scope=\"row\">03/2026</th><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">25%</td>" in page
     register = client.get("/register").get_data(as_text=True)
     assert all(f"/register/download.{fmt}" in register for fmt in ("csv", "xlsx", "json"))
 

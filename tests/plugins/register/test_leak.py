@@ -53,7 +53,7 @@ def test_no_personal_data_on_any_public_page_feed_download_or_api(client, people
         act(client, head, filed["code"], "respond", body=ANSWER)
         codes.append(filed["code"])
     moved = file(client, title=f"Đơn của {NAME}", body=TEXT, publish=True, consent=True, contact=CONTACT)
-    act(client, admin, moved["code"], "transfer", unit="P", reason=f"Chuyển theo yêu cầu của {NAME} {EMAIL}")
+    act(client, admin, moved["code"], "transfer", grounds="not_competent", unit="P", reason=f"Chuyển theo yêu cầu của {NAME} {EMAIL}")
     codes.append(moved["code"])
 
     seeds = ["/", "/register", "/dashboard", "/register/feed.atom", "/register/download.csv", "/register/download.json",

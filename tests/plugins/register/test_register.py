@@ -229,7 +229,7 @@ def test_the_register_entries_follow_extension_transfer_and_merge_of_units(clien
     admin = bearer(client)
     filed = file(client, title="Phản ánh về thủ tục", publish=True)
     act(client, head, filed["code"], "extend", reason="Cần xác minh thêm", days=3)
-    act(client, admin, filed["code"], "transfer", unit="P", reason="Thuộc thẩm quyền tỉnh")
+    act(client, admin, filed["code"], "transfer", grounds="not_competent", unit="P", reason="Thuộc thẩm quyền tỉnh")
     row = client.get("/api/v1/register").get_json()["items"][0]
     assert row["extended"] and row["transferred"] and row["unit"]["code"] == "P"
     assert db.session.scalar(select(Item.status).where(Item.code == filed["code"])) == "assigned"
