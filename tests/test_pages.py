@@ -71,7 +71,7 @@ def test_demo_dates_and_numbers_follow_vietnamese_format(client, runner):
     english = client.get("/procedures?q=Phiếu lý lịch tư pháp&lang=en")
     assert re.search(r"\d{1,3},\d{3}</td>", english.text)
     # The demo province answers the SIPAS-style survey (tests/surveys/test_demo.py checks the spread).
-    assert "Khảo sát sự hài lòng" in client.get("/s/sipas/QN.TTPVHCC").text
+    assert "Khảo sát sự hài lòng" in client.get("/s/sipas/QN.TTPVHCC?lang=vi").text  # the session remembers "en"
 
 
 def test_login_logout_and_wrong_password(client, staff, app):
