@@ -4,7 +4,7 @@ Public answers name the head who gave them, with their title ("rõ người, rõ
 in the register take the name of the head who approved the answer they show.
 
 Revision ID: 080cd0fdb0c2
-Revises: 25e5a27aa315
+Revises: 923e1a86a64c
 Create Date: 2026-11-30 09:16:43.408524
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '080cd0fdb0c2'
-down_revision = '25e5a27aa315'
+down_revision = '923e1a86a64c'
 branch_labels = None
 depends_on = None
 
