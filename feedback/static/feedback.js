@@ -69,8 +69,22 @@
         }
       }, 1000);
     };
-    ["pointerdown", "keydown", "input", "scroll"].forEach(function (name) {
-      document.addEventListener(name, arm, { capture: true, passive: true });
+    // While the warning shows, a tap only dismisses it: it is hidden at the click, and a click
+    // outside it goes no further (hidden at the touch, the tap would land on what lies beneath).
+    var activity = function (event) {
+      if (!warning.hidden) {
+        if (event.type !== "click" && event.type !== "keydown") {
+          return;
+        }
+        if (event.type === "click" && !warning.contains(event.target)) {
+          event.preventDefault();
+          event.stopPropagation();
+        }
+      }
+      arm();
+    };
+    ["pointerdown", "keydown", "input", "scroll", "click"].forEach(function (name) {
+      document.addEventListener(name, activity, { capture: true });
     });
     arm();
   }

@@ -58,6 +58,9 @@ def test_a_hotline_petition_from_entry_to_a_reopening(app, staff, browse):
     with app.app_context():
         answered = find_item(code)
         assert answered.status == "responded" and answered.published_response.body == ANSWER
+    # Its public version waits for a review: the head confirms the masked title, text and answer.
+    desk.goto(f"/staff/register/{code}")
+    desk.click(page.get_by_role("button", name="Xác nhận bản công khai"))
 
     # The citizen finds it in the public register, on a phone.
     phone = browse("phone")
