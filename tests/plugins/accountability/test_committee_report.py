@@ -52,7 +52,7 @@ def november(runner, client, db, people, clock):
     act(client, head, e, "extend", days=5, reason=REASON)
     tick(runner, clock, local(2026, 11, 18, 8))  # B, C and D are overdue: letters, escalations
     clock.set(local(2026, 11, 18, 9))
-    act(client, officer, c, "transfer", unit="P.XA", reason="Thuộc thẩm quyền của xã")
+    act(client, officer, c, "transfer", unit="P.XA", grounds="not_competent", reason="Thuộc thẩm quyền của xã")
     clock.set(local(2026, 11, 20, 9))
     act(client, head, b, "respond", body=ANSWER)
     clock.set(local(2026, 12, 2, 10))

@@ -78,7 +78,7 @@ def test_a_late_then_transferred_item_stays_late_in_every_figure(app, client, la
     assert (data["totals"]["answered_on_time"], data["totals"]["counted"], data["totals"]["on_time_rate"]) == (1, 2, 0.5)
     # The unit's page.
     page = client.get("/dashboard/units/P.STP?date_from=2026-11-01&date_to=2026-11-20").get_data(as_text=True)
-    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', page)
+    cells = re.findall(r'<td class="num[^"]*"[^>]*>([^<]*)</td>', page)
     assert cells[:4] == ["0", "0", "0", "1"]  # received (in October), answered on time, late, passed on late
     # The public register: late (by the department's 1 working day), though the commune was on time.
     register = {row["code"]: row for row in client.get("/api/v1/register?timeliness=late").get_json()["items"]}
