@@ -32,6 +32,10 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute",
+    # Failures counted in the database, whatever the address (feedback.throttle): wrong passwords
+    # per account, wrong access keys or phone numbers per item.
+    "RATELIMIT_LOGIN_ACCOUNT": "5 per 15 minutes",
+    "RATELIMIT_ITEM_ACCESS": "10 per hour",
     "DISABLED_PLUGINS": [],
     "LOAD_ENTRY_POINT_PLUGINS": True,
     "BABEL_DEFAULT_LOCALE": "vi",

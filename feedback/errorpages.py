@@ -83,9 +83,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
+        headers = {"Retry-After": str(exc.retry_after)} if getattr(exc, "retry_after", None) else {}
         if wants_json():
-            return jsonify(error_body(exc.status, str(exc.message), exc.fields, exc.code)), exc.status
-        return render_template("errors.html", status=exc.status, message=str(exc.message), fields=exc.fields), exc.status
+            return jsonify(error_body(exc.status, str(exc.message), exc.fields, exc.code)), exc.status, headers
+        return (render_template("errors.html", status=exc.status, message=str(exc.message), fields=exc.fields),
+                exc.status, headers)
 
     @app.errorhandler(InternalServerError)
     def server_error(exc):

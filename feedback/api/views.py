@@ -10,7 +10,8 @@ from sqlalchemy import select
 from feedback.api import schemas
 from feedback.api.core import token_required
 from feedback.auth.models import User
-from feedback.auth.services import issue_token_for, normalise_email, revoke_token, tokens_of
+from feedback.auth.services import authenticate, issue_token, normalise_email, revoke_token, tokens_of, \
+    wrong_credentials
 from feedback.errors import Invalid, NotFound
 from feedback.extensions import db
 from feedback.ratelimit import limited
@@ -34,7 +35,11 @@ procedures_bp = Blueprint("api_procedures", __name__, url_prefix="/api/v1/proced
 @auth_bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def create_token(body):
     """Exchange a staff e-mail and password for a bearer token."""
-    token, record = run(lambda: issue_token_for(body["email"], body["password"], body["label"]))
+    # Two steps: a failed password is counted (committed) before the refusal.
+    user = run(lambda: authenticate(body["email"], body["password"]))
+    if user is None:
+        raise wrong_credentials()
+    token, record = run(lambda: issue_token(user, body["label"]))
     return {"id": record.id, "token": token, "token_type": "Bearer",  # nosec B105  # the scheme's name
             "expires_at": record.expires_at}
 

@@ -8,8 +8,10 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
-from feedback.auth.models import ROLES, ApiToken, User
+from feedback import throttle
+from feedback.auth.models import ROLES, ApiToken, User, hash_password
 from feedback.errors import Conflict, Invalid, NotFound, Unauthenticated
 from feedback.extensions import db
 from feedback.inputs import email_address
@@ -136,11 +138,36 @@ def user_for_session(session_id: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.active or not user.check_password(password or ""):
+    """The active account with this e-mail and password, or None; TooManyAttempts after too many
+    failures on this e-mail (whether or not an account has it).
+
+    An unknown e-mail or a disabled account costs the same hashing as a wrong password and gives the
+    same answer, so that neither the answer nor its time tells which accounts exist. Call it
+    through the transaction boundary: a failure is counted in the database.
+    """
+    email = normalise_email(email)
+    throttle.check("login", email)
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not user.active:
+        check_password_hash(_dummy_hash(), password or "")
+        user = None
+    elif not user.check_password(password or ""):
+        user = None
+    if user is None:
+        throttle.failed("login", email)
         return None
+    throttle.cleared("login", email)
     user.last_login_at = utcnow()
     return user
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password, made with the configured method (so its check costs the same)."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    hashes = current_app.extensions.setdefault("feedback.dummy_hashes", {})
+    if method not in hashes:
+        hashes[method] = hash_password(secrets.token_urlsafe(16))
+    return hashes[method]
 
 
 TOKEN_LABEL_MAX = 100
@@ -160,12 +187,8 @@ def issue_token(user: User, label: str = "") -> tuple[str, ApiToken]:
     return token, record
 
 
-def issue_token_for(email: str, password: str, label: str = "") -> tuple[str, ApiToken]:
-    """A new bearer token for the active account with this e-mail and password; Unauthenticated otherwise."""
-    user = authenticate(email, password)
-    if user is None:
-        raise Unauthenticated(_("The e-mail or the password is wrong."))
-    return issue_token(user, label)
+def wrong_credentials() -> Unauthenticated:
+    return Unauthenticated(_("The e-mail or the password is wrong."))
 
 
 def user_for_token(token: str) -> User | None:

@@ -13,6 +13,7 @@ from feedback.auth.forms import LoginForm, PasswordChangeForm
 from feedback.auth.services import authenticate
 from feedback.forms import commit_or_show_errors
 from feedback.ratelimit import limited
+from feedback.throttle import TooManyAttempts
 from feedback.transaction import run
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -29,7 +30,12 @@ def _safe_next(target: str | None, user) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = run(lambda: authenticate(form.email.data, form.password.data))
+        try:
+            user = run(lambda: authenticate(form.email.data, form.password.data))
+        except TooManyAttempts as refused:
+            form.form_errors.append(str(refused.message))
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(refused.retry_after)}
         if user is None:
             form.password.errors.append(_("The e-mail or the password is wrong."))
         else:

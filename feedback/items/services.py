@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from feedback import throttle
 from feedback.auth.models import User
 from feedback.errors import Conflict, Forbidden, Invalid, NotFound
 from feedback.extensions import db
@@ -668,6 +669,18 @@ def find_item_for_staff(user: User, code: str) -> Item:
 
 def _no_such_item() -> NotFound:
     return NotFound(_("No item has this tracking code."), {"code": _("No item has this tracking code.")})
+
+
+def prove_filer(item: Item, key: str = "", phone: str = "") -> bool:
+    """Whether ``key`` or ``phone`` proves the filer of ``item``; a wrong one is counted against the
+    item (feedback.throttle), and after too many the item refuses every try for a while
+    (TooManyAttempts), whatever the addresses they come from. Call it through the transaction
+    boundary, so that the count is kept."""
+    throttle.check("filer", item.code)
+    if filer_may_see(item, key=key, phone=phone):
+        return True
+    throttle.failed("filer", item.code)
+    return False
 
 
 def filer_may_see(item: Item, key: str = "", phone: str = "") -> bool:

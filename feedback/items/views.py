@@ -23,6 +23,7 @@ from feedback.items.models import CHANNELS, KINDS, TOPICS, Attachment, Item
 from feedback.items.states import ACTIONS, STATUSES, allowed_actions
 from feedback.procedures.services import search_procedures
 from feedback.ratelimit import limited
+from feedback.throttle import TooManyAttempts
 from feedback import security
 from feedback.timeutil import LOCAL_TZ
 from feedback.transaction import run
@@ -161,15 +162,23 @@ def track(code: str):
     if item.code != code:
         return redirect(url_for("items.track", code=item.code))
     access = AccessForm()
+    headers = {}
     if request.method == "POST" and access.validate():
-        if services.filer_may_see(item, key=access.key.data or "", phone=access.phone.data or ""):
-            grant_filer_access(item)
-            return redirect(url_for("items.private", code=item.code))
-        access.key.errors = [_("The access key or the phone number does not match this item.")]
-        status = 403
+        try:
+            proved = run(lambda: services.prove_filer(item, key=access.key.data or "", phone=access.phone.data or ""))
+        except TooManyAttempts as refused:
+            access.key.errors = [str(refused.message)]
+            status, headers = 429, {"Retry-After": str(refused.retry_after)}
+        else:
+            if proved:
+                grant_filer_access(item)
+                return redirect(url_for("items.private", code=item.code))
+            access.key.errors = [_("The access key or the phone number does not match this item.")]
+            status = 403
     else:
         status = 200
-    return render_template("items/track.html", item=item, view=services.public_view(item), access=access), status
+    return render_template("items/track.html", item=item, view=services.public_view(item), access=access), status, \
+        headers
 
 
 @bp.route("/kiosk")

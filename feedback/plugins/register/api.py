@@ -9,6 +9,7 @@ from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
 from feedback.plugins.register import services
+from feedback.ratelimit import limited
 from feedback.transaction import run
 
 register_bp = Blueprint("api_register", __name__, url_prefix="/api/v1/register",
@@ -114,19 +115,21 @@ def index(query):
 
 
 @rating_bp.route("/<code>/rating", methods=["POST"])
+@limited("RATELIMIT_LOOKUP")
 @rating_bp.arguments(RatingIn)
 @rating_bp.response(201, RatingOut)
 @rating_bp.alt_response(403, response="FORBIDDEN")
 @rating_bp.alt_response(404, response="NOT_FOUND")
 @rating_bp.alt_response(409, response="CONFLICT")
 @rating_bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+@rating_bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def rate(body, code):
     """The filer rates the published answer once, with the access key; not satisfied reopens or escalates the item."""
     from feedback.errors import Forbidden
     from flask_babel import gettext as _
 
     item = items.find_item(code)
-    if not items.filer_may_see(item, key=body["access_key"]):
+    if not run(lambda: items.prove_filer(item, key=body["access_key"])):
         raise Forbidden(_("The access key does not match this item."), {"access_key": _("Not the key of this item.")})
     rating = run(lambda: services.rate(item, body["satisfied"], body["comment"]))
     return {"code": item.code, "satisfied": rating.satisfied, "outcome": rating.outcome, "status": item.status}
