@@ -27,6 +27,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine, make_url
 
 from feedback import create_app
+from feedback.audit import DROP_TRIGGERS, TRIGGERS
 from feedback.extensions import db as _db
 from tests.helpers import PASSWORD, Auth, ThrowawayPostgres, base_config
 
@@ -251,8 +252,13 @@ def _empty(db):
     try:
         cursor = raw.cursor()
         cursor.execute("PRAGMA foreign_keys=OFF")
+        # The event log refuses DELETE (feedback.audit): its triggers are put back once it is empty.
+        for statement in DROP_TRIGGERS["sqlite"]:
+            cursor.execute(statement)
         for table in tables:
             cursor.execute(f"DELETE FROM {table}")
+        for statement in TRIGGERS["sqlite"]:
+            cursor.execute(statement)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
     finally:

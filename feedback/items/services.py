@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from feedback import throttle
+from feedback import audit, throttle
 from feedback.auth.models import User
 from feedback.errors import Conflict, Forbidden, Invalid, NotFound
 from feedback.extensions import db
@@ -284,9 +284,13 @@ def _unused_code(kind: str, now: dt.datetime) -> str:
 
 def log(item: Item, action: str, *, actor: User | None = None, actor_kind: str = "staff", from_status=None,
         to_status=None, reason: str = "", public: bool = True, data: dict | None = None) -> ItemEvent:
-    event = ItemEvent(item=item, action=action, actor=actor, actor_kind=actor_kind if actor is None else "staff",
-                      from_status=from_status, to_status=to_status, unit_id=item.unit_id, reason=reason,
-                      public=public, data=data or {}, at=utcnow())
+    if item.id is None:
+        db.session.flush()  # the item's id is part of the event's hash
+    fields = {"item_id": item.id, "at": utcnow(), "actor_id": actor.id if actor is not None else None,
+              "actor_kind": actor_kind if actor is None else "staff", "action": action, "from_status": from_status,
+              "to_status": to_status, "unit_id": item.unit_id, "reason": reason, "public": public, "data": data or {}}
+    audit.chain([fields])
+    event = ItemEvent(item=item, actor=actor, **fields)
     db.session.add(event)
     db.session.flush()
     return event
@@ -299,11 +303,12 @@ def log_many(events: list[tuple[Item, str, dict]], *, actor_kind: str = "system"
     if not events:
         return
     now = utcnow()
-    db.session.execute(insert(ItemEvent), [
-        {"item_id": item.id, "action": action, "actor_id": None, "actor_kind": actor_kind,
-         "from_status": item.status, "to_status": item.status, "unit_id": item.unit_id,
-         "reason": fields.get("reason", ""), "public": fields.get("public", True), "data": fields.get("data") or {},
-         "at": now} for item, action, fields in events])
+    rows = [{"item_id": item.id, "action": action, "actor_id": None, "actor_kind": actor_kind,
+             "from_status": item.status, "to_status": item.status, "unit_id": item.unit_id,
+             "reason": fields.get("reason", ""), "public": fields.get("public", True), "data": fields.get("data") or {},
+             "at": now} for item, action, fields in events]
+    audit.chain(rows)
+    db.session.execute(insert(ItemEvent), rows)
 
 
 def _apply_deadline(item: Item, start: dt.datetime, cause: str, days: int | None = None, *,
@@ -414,9 +419,44 @@ def can_publish_answer(user: User, item: Item) -> bool:
     return bool(hook().feedback_item_may_answer(item=item, user=user))
 
 
+# Events kept in the audit log only: never in a timeline, public or staff.
+AUDIT_ONLY = frozenset({"viewed_personal_data"})
+
+
 def record_view_of_personal_data(item: Item, user: User) -> None:
+    """Each opening of an item's personal data by staff is written to the audit log (feedback.audit)."""
     if item.contact is not None and not item.contact.is_empty:
         log(item, "viewed_personal_data", actor=user, public=False)
+
+
+def timeline(item: Item) -> list[ItemEvent]:
+    """What staff read as the item's history: its steps, without the audit log's own entries."""
+    return [event for event in item.events if event.action not in AUDIT_ONLY]
+
+
+def may_read_audit(user: User, item: Item) -> bool:
+    """Administrators, and the head of the unit that holds the item, read who viewed its personal data."""
+    return user.is_admin or (item.unit is not None and item.unit.head_id == user.id)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Someone who viewed an item's personal data: how often, first and last."""
+
+    name: str
+    views: int
+    first_at: dt.datetime
+    last_at: dt.datetime
+
+
+def personal_data_viewers(item: Item) -> list[Viewer]:
+    """Who viewed the item's personal data, from the audit log, the latest first."""
+    rows = db.session.execute(
+        select(User.name, User.email, func.count(ItemEvent.id), func.min(ItemEvent.at), func.max(ItemEvent.at))
+        .join(User, User.id == ItemEvent.actor_id)
+        .where(ItemEvent.item_id == item.id, ItemEvent.action == "viewed_personal_data")
+        .group_by(User.id, User.name, User.email).order_by(func.max(ItemEvent.at).desc())).all()
+    return [Viewer(name or email, views, first, last) for name, email, views, first, last in rows]
 
 
 # --- the state machine ----------------------------------------------------------------------

@@ -317,8 +317,10 @@ def _item_page(found: Item, form: ActionForm, status: int = 200):
     form.grounds.choices = choices([("", "")] + [(code, f"{reason['label']} ({reason['legal_basis']})")
                                                  for code, reason in services.transfer_reasons().items()])
     actions = [ACTIONS[name] for name in allowed_actions(found.status) if name != "withdraw"]
+    viewers = services.personal_data_viewers(found) if services.may_read_audit(current_user, found) else None
     return render_template("items/staff_item.html", item=found, form=form, actions=actions,
                            can_publish=services.can_publish_answer(current_user, found),
+                           timeline=services.timeline(found), viewers=viewers,
                            transfers=services.transfers_of(found), story=services.story(found)), status
 
 
