@@ -36,6 +36,8 @@ DEFAULTS = {
     # per account, wrong access keys or phone numbers per item.
     "RATELIMIT_LOGIN_ACCOUNT": "5 per 15 minutes",
     "RATELIMIT_ITEM_ACCESS": "10 per hour",
+    # Days after an item is closed before its filer's personal data is removed by tick (0: never).
+    "PERSONAL_DATA_RETENTION_DAYS": 730,
     "DISABLED_PLUGINS": [],
     "LOAD_ENTRY_POINT_PLUGINS": True,
     "BABEL_DEFAULT_LOCALE": "vi",

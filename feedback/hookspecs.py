@@ -264,6 +264,21 @@ def feedback_response_published(item, response):
 # ---------------------------------------------------------------------------------------------
 
 
+@hookspec
+def feedback_personal_data_erased(items, by):
+    """The personal data of these items was removed (Law 91/2025): remove the plugin's own copies.
+
+    :param items: the :class:`feedback.items.models.Item` objects, their contact data already blank
+        and their title and text masked (the public record is kept).
+    :param by: ``"filer"`` (the filer asked, proven by the access key) or ``"retention"`` (closed
+        longer than ``FEEDBACK_PERSONAL_DATA_RETENTION_DAYS``).
+
+    Called by :func:`feedback.items.services.erase_personal_data` inside its transaction, not
+    isolated: a plugin that fails rolls the whole removal back, so that nothing is half removed.
+    Remove or mask rows (addresses in an outbox, names in a generated document); never commit.
+    """
+
+
 @hookspec(firstresult=True)
 def feedback_item_assignee(item):
     """Who answers for this item.

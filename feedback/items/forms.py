@@ -67,6 +67,11 @@ class AddInformationForm(Form):
     attachments = MultipleFileField(_l("Attachments (optional)"))
 
 
+class EraseForm(Form):
+    confirm = BooleanField(_l("I understand: my contact data and my documents will be deleted for good, and the "
+                              "unit can no longer contact me about this item."))
+
+
 class ActionForm(Form):
     action = HiddenField(validators=[Length(max=32)])
     reason = TextAreaField(_l("Reason"), validators=[Length(max=4000)], render_kw={"rows": 3})

@@ -65,6 +65,8 @@ class Item(db.Model):
     access_key_hash: Mapped[str] = mapped_column(String(64))
     # Code and title folded for the staff search (feedback.text.fold); kept up to date on save.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # When the filer's personal data was removed (at their request, or after the retention period).
+    personal_data_erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     unit = relationship("Unit", foreign_keys=[unit_id])
     procedure = relationship("Procedure")

@@ -13,6 +13,15 @@ def feedback_register_blueprints(app):
 
 
 @hookimpl
+def feedback_tick(now):
+    """The retention of personal data: items closed longer than the configured period lose it."""
+    from feedback.items.services import erase_expired_personal_data
+
+    cleared = erase_expired_personal_data(now)
+    return f"personal data removed from {cleared} items closed long ago" if cleared else None
+
+
+@hookimpl
 def feedback_demo_loaded(province, session):
     from feedback.items.demo import load_demo_items
 

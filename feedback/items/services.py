@@ -684,6 +684,62 @@ def public_text(item: Item, text: str) -> str:
     return mask(text, names)
 
 
+# --- personal data (Law 91/2025 on the protection of personal data) --------------------------
+
+# Items whose personal data one tick removes at most (the next tick goes on).
+ERASE_BATCH = 200
+
+
+def erase_personal_data(items: list[Item], by: str, now: dt.datetime | None = None) -> None:
+    """Remove the personal data of ``items``, keeping their public record.
+
+    ``by`` is ``"filer"`` (the filer asked, proven by the access key: their contact data and the
+    documents they attached) or ``"retention"`` (closed longer than PERSONAL_DATA_RETENTION_DAYS:
+    every document too). The contact data is blanked, the item's title and text and the answers'
+    full text keep only what the public may read (contact data and identity numbers masked), the
+    status, dates, units and published answer stay. The audit log records it; plugins remove their
+    own copies (``feedback_personal_data_erased``) in the same transaction: all or nothing.
+    """
+    now = now or utcnow()
+    for item in items:
+        item.title = public_text(item, item.title)[:TITLE_MAX]
+        item.body = public_text(item, item.body)
+        for response in item.responses:
+            response.body = public_text(item, response.body)
+        if item.contact is not None:
+            contact = item.contact
+            contact.name = contact.phone = contact.email = contact.address = ""
+            contact.notify_sms = contact.notify_email = False
+        for attachment in list(item.attachments):
+            if by == "retention" or attachment.added_by_filer:
+                item.attachments.remove(attachment)
+        item.personal_data_erased_at = now
+    db.session.flush()
+    log_many([(item, "personal_data_erased", {"public": False, "data": {"by": by}}) for item in items],
+             actor_kind="citizen" if by == "filer" else "system")
+    hook().feedback_personal_data_erased(items=items, by=by)
+
+
+def erase_expired_personal_data(now: dt.datetime) -> int:
+    """The retention job: remove the personal data of items closed more than
+    PERSONAL_DATA_RETENTION_DAYS ago (0: never); returns how many items it cleared."""
+    days = current_app.config["PERSONAL_DATA_RETENTION_DAYS"]
+    if not days:
+        return 0
+    items = db.session.scalars(
+        select(Item).where(Item.closed_at < now - dt.timedelta(days=days), Item.personal_data_erased_at.is_(None))
+        .order_by(Item.id).limit(ERASE_BATCH)).all()
+    if items:
+        erase_personal_data(list(items), "retention", now)
+    return len(items)
+
+
+def holds_personal_data(item: Item) -> bool:
+    """Whether anything of the filer's own is left to remove."""
+    return ((item.contact is not None and not item.contact.is_empty)
+            or any(attachment.added_by_filer for attachment in item.attachments))
+
+
 # --- look-up and the filer's own view -------------------------------------------------------
 
 

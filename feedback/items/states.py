@@ -94,6 +94,7 @@ EVENT_LABELS = {
     "escalate": _l("Escalated to a higher level"),
     "information_added": _l("The filer added information"),
     "viewed_personal_data": _l("Personal data viewed"),
+    "personal_data_erased": _l("Personal data deleted"),
     "unit_merged": _l("Unit merged: passed to the successor"),
     "rated": _l("The filer rated the answer"),
     "public_text_edited": _l("Public text reviewed"),

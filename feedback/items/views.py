@@ -17,8 +17,8 @@ from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_sho
 from feedback.items import services
 from feedback.items.access import filer_item, grant_filer_access, staff_item
 from feedback.items.attachments import read_uploads
-from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, FilingForm, ListFilterForm, LookupForm, \
-    StaffFilingForm
+from feedback.items.forms import AccessForm, ActionForm, AddInformationForm, EraseForm, FilingForm, ListFilterForm, \
+    LookupForm, StaffFilingForm
 from feedback.items.models import CHANNELS, KINDS, TOPICS, Attachment, Item
 from feedback.items.states import ACTIONS, STATUSES, allowed_actions
 from feedback.procedures.services import search_procedures
@@ -209,6 +209,30 @@ def private(code: str):
             return redirect(url_for("items.private", code=item.code))
         status = refused
     return render_template("items/private.html", item=item, view=services.public_view(item), form=form), status
+
+
+@bp.route("/track/<code>/personal-data", methods=["GET", "POST"])
+def personal_data(code: str):
+    """The filer sees the personal data kept about them for this item, and may delete it (Law 91/2025)."""
+    item = filer_item(code)
+    form = EraseForm()
+    status = 200
+    if request.method == "POST" and form.validate():
+        if not services.holds_personal_data(item):
+            form.form_errors.append(_("There is no personal data of yours left to delete in this item."))
+            status = 409
+        elif not form.confirm.data:
+            form.confirm.errors = [_("Tick the box to confirm that you want your personal data deleted.")]
+            status = 422
+        else:
+            run(lambda: services.erase_personal_data([item], "filer"))
+            flash(_("Your personal data was deleted from item %(code)s.", code=item.code), "success")
+            return redirect(url_for("items.personal_data", code=item.code))
+    elif request.method == "POST":
+        status = 422
+    return render_template("items/personal_data.html", item=item, form=form,
+                           documents=[a for a in item.attachments if a.added_by_filer],
+                           holds=services.holds_personal_data(item)), status
 
 
 @bp.route("/track/<code>/withdraw", methods=["POST"])

@@ -105,7 +105,8 @@ MATRIX: list[Row] = [
     *rows([("GET", "/track/<code>/private"), ("POST", "/track/<code>/private"), ("GET", "/track/<code>/rating"),
            ("POST", "/track/<code>/rating"), ("POST", "/track/<code>/withdraw"),
            ("GET", "/track/<code>/attachments/<int:attachment_id>"),
-           ("GET", "/track/<code>/letters/<int:letter_id>.pdf")], FILER, record=("filer",), contact=("filer",)),
+           ("GET", "/track/<code>/letters/<int:letter_id>.pdf"), ("GET", "/track/<code>/personal-data"),
+           ("POST", "/track/<code>/personal-data")], FILER, record=("filer",), contact=("filer",)),
 
     # --- staff pages ---------------------------------------------------------------------------
     Row("POST", "/logout", SIGNED_IN),

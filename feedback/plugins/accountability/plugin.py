@@ -91,6 +91,24 @@ def feedback_obligations_due(owner_type, notices, now):
 
 
 @hookimpl
+def feedback_personal_data_erased(items, by):
+    """Letters of apology name the filer: they are made again, addressed to "Ông/Bà"."""
+    from sqlalchemy import select, update
+
+    from feedback import jobs
+    from feedback.extensions import db
+    from feedback.plugins.accountability.models import ApologyLetter
+    from feedback.plugins.accountability.services import RENDER_LETTER_JOB
+
+    ids = [item.id for item in items]
+    letters = db.session.scalars(select(ApologyLetter.id).where(ApologyLetter.item_id.in_(ids))).all()
+    if letters:
+        db.session.execute(update(ApologyLetter).where(ApologyLetter.id.in_(letters)).values(pdf=None))
+        for letter_id in letters:
+            jobs.enqueue(RENDER_LETTER_JOB, letter_id)
+
+
+@hookimpl
 def feedback_tick(now):
     from feedback.plugins.accountability.services import tick
 

@@ -55,6 +55,21 @@ def feedback_messages_requested(messages):
 
 
 @hookimpl
+def feedback_personal_data_erased(items, by):
+    """Messages about these items forget whom they went to and what they said; those not sent yet
+    are not sent."""
+    from sqlalchemy import update
+
+    from feedback.extensions import db
+    from feedback.plugins.notify.models import OutboxMessage
+
+    about = (OutboxMessage.owner_type == "item") & OutboxMessage.owner_id.in_([item.id for item in items])
+    db.session.execute(update(OutboxMessage).where(about, OutboxMessage.status.in_(("pending", "sending")))
+                       .values(status="failed", last_error="personal data erased before sending"))
+    db.session.execute(update(OutboxMessage).where(about).values(recipient="", subject="", body="", attachment=None))
+
+
+@hookimpl
 def feedback_tick(now):
     from feedback.plugins.notify.services import sweep
 
