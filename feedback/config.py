@@ -84,6 +84,8 @@ DEFAULTS = {
     "TICK_INTERVAL_SECONDS": 300,
     # The site's address, for links in messages and documents (/t/CODE).
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    # Whom to tell of a vulnerability (an e-mail address or a URL): served as /.well-known/security.txt.
+    "SECURITY_CONTACT": "",
     # Secure cookies: always when True; otherwise whenever the request came over HTTPS.
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_HTTPONLY": True,

@@ -1,8 +1,8 @@
-"""Public pages of the core: home, the unit tree, and the procedure catalogue."""
+"""Public pages of the core: home, the unit tree, the procedure catalogue, and security.txt."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from feedback.extensions import db
@@ -14,6 +14,25 @@ from feedback.units.services import list_units, tree
 bp = Blueprint("pages", __name__)
 
 PAGE_SIZE = 50
+
+
+@bp.route("/.well-known/security.txt")
+def security_txt():
+    """Whom to tell of a vulnerability (RFC 9116), when FEEDBACK_SECURITY_CONTACT is set."""
+    import datetime as dt
+
+    from feedback.links import public_url
+    from feedback.timeutil import utcnow
+
+    contact = current_app.config["SECURITY_CONTACT"].strip()
+    if not contact:
+        abort(404)
+    if ":" not in contact:
+        contact = f"mailto:{contact}"
+    expires = (utcnow() + dt.timedelta(days=365)).replace(microsecond=0)
+    lines = [f"Contact: {contact}", f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+             "Preferred-Languages: vi, en", f"Canonical: {public_url('pages.security_txt')}"]
+    return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.route("/")

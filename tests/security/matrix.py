@@ -48,6 +48,8 @@ ADMIN = outcomes("login", "login", "deny", "deny", "deny", "ok")
 FILER = outcomes("deny", "ok", "deny", "deny", "deny", "deny")
 # A head's own unit (delegation): the administrator has no unit.
 HEAD = outcomes("login", "login", "deny", "deny", "ok", "deny")
+# Nothing there, whoever asks.
+NOBODY = outcomes("absent", "absent", "absent", "absent", "absent", "absent")
 # The scene's token belongs to the officer.
 TOKEN_OWNER = outcomes("login", "login", "ok", "absent", "absent", "ok")
 
@@ -94,6 +96,9 @@ MATRIX: list[Row] = [
            ("GET", "/dashboard"), ("GET", "/dashboard/units/<code>"),
            ("GET", "/dashboard/stats.<any(csv, xlsx, json):fmt>"),
            ("GET", "/login"), ("POST", "/login")], PUBLIC),
+    # Not served while FEEDBACK_SECURITY_CONTACT is unset, as in the tests (tests/security/test_headers.py
+    # sets it).
+    Row("GET", "/.well-known/security.txt", NOBODY),
     # The receipt shows the access key to the browser that filed, and sends anyone else to the
     # public page.
     Row("GET", "/receipt/<code>", PUBLIC, record=("filer",), contact=("filer",), key=("filer",)),

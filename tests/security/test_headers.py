@@ -287,3 +287,22 @@ def test_nothing_in_the_package_keeps_a_secret_in_the_session_in_clear():
                     re.search(r"access_key|password|token|secret", line, re.I) and "seal(" not in line:
                 offenders.append(f"{Path(path).relative_to(ROOT)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+# --- security.txt ---------------------------------------------------------------------------------
+
+
+def test_security_txt_says_whom_to_tell(app, client):
+    import datetime as dt
+
+    assert client.get("/.well-known/security.txt").status_code == 404, "unset: nothing to say"
+    app.config.update(SECURITY_CONTACT="baomat@stp.example.vn", PUBLIC_BASE_URL="https://phananh.example.vn")
+    answer = client.get("/.well-known/security.txt", headers={"Host": "evil.example"})
+    assert answer.status_code == 200 and answer.mimetype == "text/plain"
+    fields = dict(line.split(": ", 1) for line in answer.get_data(as_text=True).splitlines())
+    assert fields["Contact"] == "mailto:baomat@stp.example.vn"
+    assert fields["Canonical"] == "https://phananh.example.vn/.well-known/security.txt"
+    expires = dt.datetime.strptime(fields["Expires"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    assert dt.timedelta(days=300) < expires - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(days=366)
+    app.config["SECURITY_CONTACT"] = "https://phananh.example.vn/lien-he-bao-mat"
+    assert "Contact: https://phananh.example.vn/lien-he-bao-mat\n" in client.get("/.well-known/security.txt").text
