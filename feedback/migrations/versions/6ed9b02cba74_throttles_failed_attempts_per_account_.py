@@ -1,7 +1,7 @@
 """Throttles: failed attempts counted per account and per item
 
 Revision ID: 6ed9b02cba74
-Revises: 923e1a86a64c
+Revises: 080cd0fdb0c2
 Create Date: 2026-11-30 08:32:34.706821
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6ed9b02cba74'
-down_revision = '923e1a86a64c'
+down_revision = '080cd0fdb0c2'
 branch_labels = None
 depends_on = None
 
