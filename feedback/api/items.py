@@ -176,7 +176,7 @@ class TransitionIn(ma.Schema):
     unit = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX), metadata={"description": "For assign and transfer: the unit's code"})
     original = ma.fields.String(load_default="", validate=ma.validate.Length(max=CODE_MAX), metadata={"description": "For merge: the original item's code"})
     days = ma.fields.Integer(load_default=None, allow_none=True, metadata={"description": "For extend: working days"})
-    grounds = ma.fields.String(load_default="", metadata={"description": "For transfer: the code of one of the "
+    grounds = ma.fields.String(load_default="", validate=ma.validate.Length(max=64), metadata={"description": "For transfer: the code of one of the "
                                                                           "reasons of TRANSFER_REASONS"})
 
 

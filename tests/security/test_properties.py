@@ -18,7 +18,7 @@ from feedback.inputs import CONTROL, email_address, json_problems, phone_number,
     xml_safe
 from feedback.items.states import ACTIONS
 from feedback.text import fold
-from tests.helpers import BODY, TITLE, token_for
+from tests.helpers import BODY, TITLE, login, token_for
 
 # No example database (the suite leaves nothing behind), no time limit per example (the machine is
 # shared with other test runs), and a bounded number of examples so that the suite stays fast.
@@ -221,6 +221,16 @@ class ItemLives(RuleBasedStateMachine):
         assert answer.status_code in (200, 403, 404, 409, 422), (action, who, answer.get_data(as_text=True)[:300])
         if answer.status_code == 200 and answer.get_json()["item"]["status"] in ANSWERED:
             self.ever_answered[code] = True
+
+    @rule(code=items)
+    def review(self, code):
+        """The unit's head confirms the public version (masked by the platform): only then is the
+        text public, when the filer agreed (FEEDBACK_REGISTER_PUBLICATION = review)."""
+        if not hasattr(self, "head"):
+            self.head = self.client.application.test_client()
+            login(self.head, "head@example.vn")
+        answer = self.head.post(f"/staff/register/{code}", data={"title": "", "body": "", "answer": "", "publish": "0"})
+        assert answer.status_code in (302, 404, 409, 422), answer.get_data(as_text=True)[:300]
 
     @rule(code=consumes(items))
     def forget(self, code):
