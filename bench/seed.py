@@ -16,6 +16,7 @@ import random
 import time
 from dataclasses import dataclass
 
+from feedback import audit
 from feedback.items.codes import ALPHABET, PREFIXES, check_character
 from feedback.text import fold
 
@@ -192,7 +193,7 @@ ITEM_COLUMNS = ("id", "code", "kind", "topic", "channel", "status", "unit_id", "
                 "body", "publish", "received_at", "created_at", "due_at", "deadline_days", "responded_at",
                 "access_key_hash", "search_text")
 EVENT_COLUMNS = ("id", "item_id", "at", "actor_kind", "action", "from_status", "to_status", "unit_id", "reason",
-                 "public", "data")
+                 "public", "data", "prev_hash", "row_hash")
 RESPONSE_COLUMNS = ("id", "item_id", "body", "public_body", "unit_id", "created_at", "published_at", "discarded")
 ANSWER_COLUMNS = ("id", "item_id", "unit_id", "received_at", "answered_at", "due_at", "on_time", "working_days")
 ENTRY_COLUMNS = ("item_id", "code", "kind", "topic", "status", "unit_id", "procedure_id", "field", "received_at",
@@ -221,6 +222,10 @@ def _items(writer: Writer, scale: Scale, units, procedures, rng: random.Random, 
     span = dt.timedelta(days=365 * YEARS)
     count = scale.items
     empty = {}
+    # The event log is a hash chain (feedback.audit): each row carries the hash of the one before.
+    writer.cursor.execute("SELECT row_hash FROM item_events ORDER BY id DESC LIMIT 1")
+    last = writer.cursor.fetchone()
+    previous = last[0] if last else audit.GENESIS
     for first in range(0, count, BATCH):
         items, events, responses, answers, entries = [], [], [], [], []
         for number in range(first, min(count, first + BATCH)):
@@ -264,7 +269,13 @@ def _items(writer: Writer, scale: Scale, units, procedures, rng: random.Random, 
                             unit_names.get(unit_id, "") if responded else "", "", search))
             item_id += 1
         writer.write("items", ITEM_COLUMNS, items)
-        writer.write("item_events", EVENT_COLUMNS, events)
+        chained = []
+        for event in events:
+            fields = dict(zip(EVENT_COLUMNS, event), actor_id=None)
+            digest = audit.row_hash(previous, fields)
+            chained.append((*event, previous, digest))
+            previous = digest
+        writer.write("item_events", EVENT_COLUMNS, chained)
         writer.write("responses", RESPONSE_COLUMNS, responses)
         writer.write("accountability_answers", ANSWER_COLUMNS, answers)
         writer.write("register_entries", ENTRY_COLUMNS, entries)

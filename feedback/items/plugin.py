@@ -14,11 +14,15 @@ def feedback_register_blueprints(app):
 
 @hookimpl
 def feedback_tick(now):
-    """The retention of personal data: items closed longer than the configured period lose it."""
+    """The retention of personal data (items closed longer than the configured period lose it), and
+    attachments kept between two tries of a filing form forgotten once they are too old."""
+    from feedback.items.kept import purge
     from feedback.items.services import erase_expired_personal_data
 
-    cleared = erase_expired_personal_data(now)
-    return f"personal data removed from {cleared} items closed long ago" if cleared else None
+    cleared, purged = erase_expired_personal_data(now), purge(now)
+    done = [f"personal data removed from {cleared} items closed long ago" if cleared else "",
+            f"{purged} kept attachments forgotten" if purged else ""]
+    return "; ".join(part for part in done if part) or None
 
 
 @hookimpl
@@ -119,11 +123,3 @@ def feedback_item_status_changed(item, old, new, actor, action, event):
     from feedback.items.messages import tell_step
 
     tell_step(item, action, actor, event)
-
-
-@hookimpl
-def feedback_tick(now):
-    from feedback.items.kept import purge
-
-    purged = purge(now)
-    return f"{purged} kept attachments forgotten" if purged else None
