@@ -7,11 +7,8 @@ from flask_babel import lazy_gettext as _l
 
 from feedback.exports import Column, Rows
 
-FIGURE_COLUMNS = (
-    Column("period", _l("Month")),
-    Column("unit", _l("Unit code")),
-    Column("criterion", _l("Criterion key")),
-    Column("label", _l("Criterion")),
+# The figures of a criterion or of a unit, in the same columns everywhere.
+FIGURES = (
     Column("responses", _l("People who answered"), "int"),
     Column("answers", _l("Rated answers"), "int"),
     Column("satisfied", _l("Satisfied answers"), "int"),
@@ -22,6 +19,14 @@ FIGURE_COLUMNS = (
     Column("target", _l("Target"), "percent"),
     Column("gap", _l("Gap to the target"), "percent"),
     Column("enough_answers", _l("Enough answers"), "bool"),
+)
+
+FIGURE_COLUMNS = (
+    Column("period", _l("Month")),
+    Column("unit", _l("Unit code")),
+    Column("criterion", _l("Criterion key")),
+    Column("label", _l("Criterion")),
+    *FIGURES,
     Column("frozen", _l("Frozen"), "bool"),
 )
 
@@ -29,16 +34,7 @@ UNIT_COLUMNS = (
     Column("rank", _l("Rank"), "int"),
     Column("unit", _l("Unit code")),
     Column("name", _l("Unit")),
-    Column("responses", _l("People who answered"), "int"),
-    Column("answers", _l("Rated answers"), "int"),
-    Column("satisfied", _l("Satisfied answers"), "int"),
-    Column("satisfaction_rate", _l("Satisfaction rate"), "percent"),
-    Column("ci_low", _l("Interval, lower bound"), "percent"),
-    Column("ci_high", _l("Interval, upper bound"), "percent"),
-    Column("mean", _l("Mean score (1-5)"), "float"),
-    Column("target", _l("Target"), "percent"),
-    Column("gap", _l("Gap to the target"), "percent"),
-    Column("enough_answers", _l("Enough answers"), "bool"),
+    *FIGURES,
 )
 
 
