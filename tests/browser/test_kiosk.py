@@ -29,6 +29,14 @@ def test_a_look_up_at_the_kiosk_then_the_screen_starts_again(app, staff, client,
     assert "Đang chờ" in page.locator(".facts").inner_text() or "Đã giao" in page.locator(".facts").inner_text()
     assert code in page.locator("main").inner_text()
     visit.screenshot("kiosk-status")
+    # Links drawn as buttons hold their words in the middle, as the keypad's buttons do.
+    offsets = page.locator("main a.button").evaluate_all("""links => links.map(link => {
+        const range = document.createRange();
+        range.selectNodeContents(link);
+        const box = link.getBoundingClientRect(), words = range.getBoundingClientRect();
+        return [link.textContent.trim(), (words.top - box.top) - (box.bottom - words.bottom)];
+    })""")
+    assert offsets and all(abs(offset) <= 4 for _text, offset in offsets), offsets
     for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.href)"):
         assert urlsplit(href).path.startswith("/kiosk"), href
 
