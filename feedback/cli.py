@@ -1,4 +1,5 @@
-"""Core commands: `flask plugins` and `flask demo`."""
+"""Core commands: `flask plugins`, `flask tick` and `flask worker`, and the commands' face of the
+transaction boundary (:func:`commit_or_fail`)."""
 
 from __future__ import annotations
 
@@ -39,20 +40,6 @@ def plugins_command():
             click.echo(f"    {name}")
 
 
-@click.command("demo")
-@click.option("--password", default="demo-password", show_default=True, help="Password of every demo account.")
-@with_appcontext
-def demo_command(password):
-    """Load the demo province (units, staff, procedures, and every plugin's records)."""
-    from feedback.demo import load_demo
-    from feedback.pluginmanager import run_tick
-
-    click.echo(commit_or_fail(lambda: load_demo(password)))
-    # What periodic work would have done by now (reminders, escalations, letters).
-    for name, result in run_tick():
-        click.echo(f"{name}: {result}")
-
-
 @click.command("tick")
 @with_appcontext
 def tick_command():
@@ -88,34 +75,8 @@ def worker_command(burst, no_tick):
             stop.set()
 
 
-@click.group("audit")
-def audit_command():
-    """The audit log (the items' event log)."""
-
-
-@audit_command.command("verify")
-@with_appcontext
-def audit_verify_command():
-    """Check the hash chain of the whole log; name the first row that breaks it (exit status 1)."""
-    from sqlalchemy import select
-
-    from feedback import audit
-    from feedback.extensions import db
-    from feedback.items.models import Item
-
-    verdict = audit.verify()
-    if verdict.broken is not None:
-        broken = verdict.broken
-        code = db.session.scalar(select(Item.code).where(Item.id == broken.item_id))
-        raise click.ClickException(f"the audit log is broken at row {broken.id} (item {code}): {broken.reason}. "
-                                   f"The {verdict.rows - 1} rows before it are intact.")
-    click.echo(f"{verdict.rows} rows of the audit log checked: the chain is intact. Last hash: {verdict.last_hash}")
-
-
 @hookimpl
 def feedback_register_commands(cli, app):
-    cli.add_command(audit_command)
     cli.add_command(plugins_command)
-    cli.add_command(demo_command)
     cli.add_command(tick_command)
     cli.add_command(worker_command)

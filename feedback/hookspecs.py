@@ -97,7 +97,7 @@ def feedback_units_merged(sources, successor, actor):
     :param actor: the :class:`feedback.auth.models.User` who merged them, or ``None`` (CLI).
 
     Called by :func:`feedback.units.services.merge_units` after the core moved child units and
-    staff and flushed. A plugin moves its own open records to the successor and keeps history
+    flushed; the core's people (feedback.auth) move the staff first. A plugin moves its own open records to the successor and keeps history
     tied to the old units, so that old statistics stay readable. Must not commit nor do slow I/O.
     """
 

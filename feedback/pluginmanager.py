@@ -51,6 +51,7 @@ CORE_PLUGINS = (
     ("core.obligations", "feedback.obligations.plugin"),
     ("core.surveys", "feedback.surveys.plugin"),
     ("core.cli", "feedback.cli"),
+    ("core.demo", "feedback.demo.plugin"),
 )
 
 # Policies a province may switch off or replace (FEEDBACK_DISABLED_PLUGINS). Each arrives with

@@ -13,6 +13,13 @@ def feedback_register_blueprints(app):
 
 
 @hookimpl
+def feedback_register_commands(cli, app):
+    from feedback.items.cli import audit_command
+
+    cli.add_command(audit_command)
+
+
+@hookimpl
 def feedback_tick(now):
     """The retention of personal data (items closed longer than the configured period lose it), and
     attachments kept between two tries of a filing form forgotten once they are too old."""

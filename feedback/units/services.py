@@ -158,12 +158,10 @@ def set_head(unit: Unit, user) -> None:
 def merge_units(sources: list[Unit], successor: Unit, on: dt.date | None = None, actor=None) -> Unit:
     """Merge ``sources`` into ``successor`` from the day ``on``.
 
-    The sources stop existing the day before; their sub-units and staff move to the successor,
-    and every plugin moves its own open records (``feedback_units_merged``). Records that are
+    The sources stop existing the day before; their sub-units move to the successor, and the
+    people (feedback.auth) and every plugin move their own records (``feedback_units_merged``). Records that are
     history (answered items, statistics) keep pointing to the old unit, which stays readable.
     """
-    from feedback.auth.models import User
-
     on = on or local_today()
     errors = {}
     if not sources:
@@ -181,9 +179,6 @@ def merge_units(sources: list[Unit], successor: Unit, on: dt.date | None = None,
     if errors:
         raise Invalid(_("The units were not merged."), errors)
 
-    source_ids = [source.id for source in sources]
-    for user in db.session.scalars(select(User).where(User.unit_id.in_(source_ids))):
-        user.unit = successor
     for source in sources:
         for child in list(source.children):
             child.parent = successor
