@@ -1,4 +1,4 @@
-"""Core commands: `flask plugins` and `flask demo`."""
+"""Core commands: `flask plugins`, `flask demo`, `flask tick`, `flask worker`, `flask audit` and `flask storage`."""
 
 from __future__ import annotations
 
@@ -112,9 +112,43 @@ def audit_verify_command():
     click.echo(f"{verdict.rows} rows of the audit log checked: the chain is intact. Last hash: {verdict.last_hash}")
 
 
+@click.group("storage")
+def storage_command():
+    """The storage folder of uploads and generated PDFs (FEEDBACK_STORAGE_FOLDER)."""
+
+
+@storage_command.command("prune")
+@click.option("--grace-hours", type=click.IntRange(min=1), default=24, show_default=True,
+              help="Leave files written less than this long ago (an upload whose row is not committed yet).")
+@click.option("--dry-run", is_flag=True, help="List the orphaned files, remove nothing.")
+@with_appcontext
+def storage_prune_command(grace_hours, dry_run):
+    """List and remove the files of the storage folder that no row refers to any more."""
+    import datetime as dt
+
+    from feedback import storage
+
+    if not current_app.config.get("STORAGE_FOLDER"):
+        raise click.ClickException("FEEDBACK_STORAGE_FOLDER is not set: files are kept in the database, and there is "
+                                   "no folder to prune.")
+    removed, kept = storage.prune(dt.timedelta(hours=grace_hours), dry_run=dry_run)
+    folder = current_app.config["STORAGE_FOLDER"]
+    for file in removed:
+        click.echo(f"{'orphaned' if dry_run else 'removed'}: {file.path.relative_to(folder)} ({file.size} bytes)")
+    for file in kept:
+        click.echo(f"kept (referenced again meanwhile): {file.path.relative_to(folder)}")
+    size = sum(file.size for file in removed)
+    if dry_run:
+        click.echo(f"{len(removed)} orphaned files ({size} bytes) older than {grace_hours} h; nothing removed "
+                   "(--dry-run).")
+    else:
+        click.echo(f"{len(removed)} orphaned files ({size} bytes) older than {grace_hours} h removed.")
+
+
 @hookimpl
 def feedback_register_commands(cli, app):
     cli.add_command(audit_command)
+    cli.add_command(storage_command)
     cli.add_command(plugins_command)
     cli.add_command(demo_command)
     cli.add_command(tick_command)
