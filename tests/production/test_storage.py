@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 
 from feedback.extensions import db as _db
 from feedback.items.models import Attachment
@@ -266,3 +266,53 @@ def test_prune_without_a_folder_says_so(app, runner):
     assert result.exit_code == 1 and "FEEDBACK_STORAGE_FOLDER is not set" in result.output
     refused = runner.invoke(args=["storage", "prune", "--grace-hours", "0"])
     assert refused.exit_code == 2 and "--grace-hours" in refused.output
+
+
+def test_a_file_written_again_meanwhile_is_not_removed(app, folder, real_commits):
+    """Two rows of the same bytes share a file. While one transaction writes a new row of it (not yet
+    committed), another deletes the last committed row: the file must outlive the delete, or the new
+    row would refer to nothing. (PostgreSQL: the writer's lock on the file makes the remover leave it;
+    SQLite: the remover's transaction waits for the writer's commit.)"""
+    import threading
+
+    from feedback.extensions import db as database
+    from feedback.items.models import KeptAttachment
+
+    data = another_pdf("shared")
+    with app.app_context():
+        first = KeptAttachment(token_hash="a" * 64, filename="a.pdf", size=len(data), data=data)
+        database.session.add(first)
+        database.session.commit()
+        first_id = first.id
+    assert list(stored_files(folder)) == [digest(data)]
+
+    flushed, problems = threading.Event(), []
+
+    def writer():
+        try:
+            with app.app_context():
+                database.session.add(KeptAttachment(token_hash="b" * 64, filename="b.pdf", size=len(data), data=data))
+                database.session.flush()
+                flushed.set()
+                threading.Event().wait(1.0)  # the other transaction deletes the first row meanwhile
+                database.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            problems.append(error)
+            flushed.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert flushed.wait(30)
+    with app.app_context():
+        database.session.execute(delete(KeptAttachment).where(KeptAttachment.id == first_id))
+        database.session.commit()
+    thread.join(30)
+    assert not thread.is_alive() and not problems, problems
+    assert list(stored_files(folder)) == [digest(data)]
+    with app.app_context():
+        (kept,) = database.session.scalars(select(KeptAttachment)).all()
+        assert kept.filename == "b.pdf" and kept.data == data
+        # Once that row goes too, so does the file.
+        database.session.delete(kept)
+        database.session.commit()
+    assert stored_files(folder) == {}
