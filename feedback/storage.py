@@ -199,6 +199,10 @@ def _note(session: Session | None, values: Iterable) -> None:
 
 
 def _columns_of(mapper) -> list:
+    """The mapper's columns whose files may go: none while no storage folder is set (the bytes are
+    in the rows, and a reference left from an earlier folder cannot be acted on)."""
+    if not has_app_context() or not current_app.config.get("STORAGE_FOLDER"):
+        return []
     table = getattr(mapper, "local_table", None)
     return [column for column in getattr(table, "columns", ()) if isinstance(column.type, StoredBytes)]
 
@@ -211,7 +215,8 @@ def _deleting_row(mapper, connection, target) -> None:
     where = [column == value for column, value in zip(mapper.primary_key, mapper.primary_key_from_instance(target),
                                                       strict=True)]
     for column in columns:
-        _note(object_session(target), connection.execute(select(_raw(column)).where(*where)).scalars())
+        _note(object_session(target), connection.execute(
+            select(_raw(column)).where(*where, func.length(column) <= REFERENCE_MAX)).scalars())
 
 
 @event.listens_for(Mapper, "before_update")
@@ -227,7 +232,8 @@ def _updating_row(mapper, connection, target) -> None:
     where = [column == value for column, value in zip(mapper.primary_key, mapper.primary_key_from_instance(target),
                                                       strict=True)]
     for column in changed:
-        _note(object_session(target), connection.execute(select(_raw(column)).where(*where)).scalars())
+        _note(object_session(target), connection.execute(
+            select(_raw(column)).where(*where, func.length(column) <= REFERENCE_MAX)).scalars())
 
 
 def _sets(statement, column) -> bool:
