@@ -316,3 +316,35 @@ def test_a_file_written_again_meanwhile_is_not_removed(app, folder, real_commits
         database.session.delete(kept)
         database.session.commit()
     assert stored_files(folder) == {}
+
+
+def test_the_apology_letter_naming_the_filer_goes_with_their_personal_data(runner, client, db, people, folder,
+                                                                          monkeypatch, app):
+    """The letter is made again without the filer's name once their personal data goes: the file
+    that named them is removed, the new one stays."""
+    from feedback.items.models import Item
+    from tests.helpers import act
+
+    clock = Clock(monkeypatch)
+    clock.set(local(2026, 11, 2, 9))
+    filed = file_item(client, bearer(client), received_at=local(2026, 10, 30, 10),
+                      contact={"name": "Nguyễn Thị Hoa", "phone": "0912345678"})
+    clock.set(local(2026, 11, 16, 8))
+    assert runner.invoke(args=["tick"]).exit_code == 0
+    (named,) = raw("accountability_apology_letters", "pdf")
+    named_file = stored_files(folder)[named[len(REFERENCE):].decode()]
+    assert "Nguyễn Thị Hoa" in " ".join(page.extract_text() for page in PdfReader(io.BytesIO(named_file)).pages)
+
+    head = bearer(client, "head@example.vn")
+    act(client, head, filed["code"], "respond", body="Kính gửi bà: hồ sơ của bà đã được giải quyết xong, xin thông báo.")
+    act(client, head, filed["code"], "close")
+    closed_at = db.session.scalar(select(Item.closed_at).where(Item.code == filed["code"]))
+    clock.set(closed_at + dt.timedelta(days=app.config["PERSONAL_DATA_RETENTION_DAYS"] + 1))
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+
+    (again,) = raw("accountability_apology_letters", "pdf")
+    assert again != named and named[len(REFERENCE):].decode() not in stored_files(folder)
+    text_now = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(stored_files(folder)[
+        again[len(REFERENCE):].decode()])).pages)
+    assert "Hoa" not in text_now and "PHIẾU XIN LỖI" in text_now
