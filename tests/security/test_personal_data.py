@@ -320,3 +320,18 @@ def test_the_retention_erases_what_the_filer_wrote_later(app, db, client, staff)
     dump = database_dump(db)
     assert not [canary for canary in (ADDED, REASON, ADDED_FILE) if canary in dump]
     assert audit.verify().broken is None
+
+
+def test_the_filers_comment_on_the_answer_goes_with_their_personal_data(app, db, client, staff):
+    from feedback.plugins.register.models import Rating
+
+    filer = app.test_client()
+    code = file_on_the_web(filer)
+    act(client, bearer(client, "head@example.vn"), code, "respond", body=ANSWER)
+    rated = filer.post(f"/track/{code}/rating", data={"satisfied": "yes", "comment": f"Cam on. {ADDED}"})
+    assert rated.status_code == 302, rated.get_data(as_text=True)[:500]
+    assert ADDED in database_dump(db)
+    assert filer.post(f"/track/{code}/personal-data", data={"confirm": "y"}).status_code == 302
+    assert ADDED not in database_dump(db)
+    db.session.expire_all()
+    assert db.session.scalar(select(Rating.satisfied)) is True, "the rating itself stays for the figures"
