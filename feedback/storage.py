@@ -373,7 +373,12 @@ def orphaned_files(grace: dt.timedelta) -> Iterator[StoredFile]:
 def prune(grace: dt.timedelta, dry_run: bool = False) -> tuple[list[StoredFile], list[StoredFile]]:
     """Remove the orphaned files (:func:`orphaned_files`); returns (removed, kept after all: a row
     came to refer to it, or it was written again meanwhile). With ``dry_run``, only lists them."""
+    from feedback.extensions import db
+
     found = list(orphaned_files(grace))
+    # The look-up's transaction ends here: on SQLite it holds the write lock, which the removal's
+    # own transaction takes next.
+    db.session.rollback()
     if dry_run:
         return found, []
     cutoff = time.time() - grace.total_seconds()

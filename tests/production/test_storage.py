@@ -219,7 +219,8 @@ def age(path: Path, hours: float) -> None:
     os.utime(path, (then, then))
 
 
-def test_prune_removes_old_orphans_only(app, db, runner, staff, folder):
+def test_prune_removes_old_orphans_only(app, runner, staff, folder, real_commits):
+    """With real commits (no ``db`` fixture: its app context would keep a transaction open)."""
     from feedback.extensions import db as database
     from feedback.storage import FolderStorage
     _filer, _code = file_and_prove(app, [("đơn.pdf", PDF)])
@@ -257,7 +258,8 @@ def test_prune_removes_old_orphans_only(app, db, runner, staff, folder):
     age(storage.path(digest(fresh)), 3)
     assert runner.invoke(args=["storage", "prune", "--grace-hours", "2"]).exit_code == 0
     assert set(stored_files(folder)) == {digest(PDF)}
-    assert db.session.scalar(select(Attachment)).data == PDF
+    with app.app_context():
+        assert database.session.scalar(select(Attachment)).data == PDF
 
 
 def test_prune_without_a_folder_says_so(app, runner):
