@@ -127,7 +127,9 @@ def _tune_sqlite(engine, busy_timeout: float) -> None:
 
         if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             return  # no transaction wanted (a migration switching foreign keys off)
-        reading = (has_request_context() and request.method in ("GET", "HEAD")
+        # feedback.storage removes files in a transaction that only reads, but must wait for writers.
+        reading = (not connection.get_execution_options().get("feedback_write_lock")
+                   and has_request_context() and request.method in ("GET", "HEAD")
                    and not request.path.startswith(("/staff/", "/admin/")))
         try:
             connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")

@@ -1,5 +1,5 @@
-"""Core commands: `flask plugins`, `flask tick` and `flask worker`, and the commands' face of the
-transaction boundary (:func:`commit_or_fail`)."""
+"""Core commands: `flask plugins`, `flask tick`, `flask worker` and `flask storage`, and the
+commands' face of the transaction boundary (:func:`commit_or_fail`)."""
 
 from __future__ import annotations
 
@@ -75,8 +75,42 @@ def worker_command(burst, no_tick):
             stop.set()
 
 
+@click.group("storage")
+def storage_command():
+    """The storage folder of uploads and generated PDFs (FEEDBACK_STORAGE_FOLDER)."""
+
+
+@storage_command.command("prune")
+@click.option("--grace-hours", type=click.IntRange(min=1), default=24, show_default=True,
+              help="Leave files written less than this long ago (an upload whose row is not committed yet).")
+@click.option("--dry-run", is_flag=True, help="List the orphaned files, remove nothing.")
+@with_appcontext
+def storage_prune_command(grace_hours, dry_run):
+    """List and remove the files of the storage folder that no row refers to any more."""
+    import datetime as dt
+
+    from feedback import storage
+
+    if not current_app.config.get("STORAGE_FOLDER"):
+        raise click.ClickException("FEEDBACK_STORAGE_FOLDER is not set: files are kept in the database, and there is "
+                                   "no folder to prune.")
+    removed, kept = storage.prune(dt.timedelta(hours=grace_hours), dry_run=dry_run)
+    folder = current_app.config["STORAGE_FOLDER"]
+    for file in removed:
+        click.echo(f"{'orphaned' if dry_run else 'removed'}: {file.path.relative_to(folder)} ({file.size} bytes)")
+    for file in kept:
+        click.echo(f"kept (referenced again meanwhile): {file.path.relative_to(folder)}")
+    size = sum(file.size for file in removed)
+    if dry_run:
+        click.echo(f"{len(removed)} orphaned files ({size} bytes) older than {grace_hours} h; nothing removed "
+                   "(--dry-run).")
+    else:
+        click.echo(f"{len(removed)} orphaned files ({size} bytes) older than {grace_hours} h removed.")
+
+
 @hookimpl
 def feedback_register_commands(cli, app):
+    cli.add_command(storage_command)
     cli.add_command(plugins_command)
     cli.add_command(tick_command)
     cli.add_command(worker_command)

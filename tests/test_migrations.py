@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from feedback import create_app
@@ -211,3 +211,135 @@ def test_letters_issued_before_the_register_keep_their_numbers(empty_database):
         (1, "PXL", "PXL-P.STP", "2026-11-16", "item", 1), (2, "PXL", "PXL-P.STP", "2026-11-16", "item", 1)]
     assert [tuple(row) for row in letters] == [("PXL-P.STP", True), ("PXL-P.STP", True)]
     assert [tuple(row) for row in counter] == [(1, 2026, 2)]
+
+
+CANARY_TEXT = "Canarytext: tôi bổ sung số CCCD 001234567890 của Trần Thị Canary"
+CANARY_REASON = "Canaryreason: tôi đã được giải quyết ở nơi khác"
+
+
+def _insert_chained_events(conn, events: list[dict]) -> None:
+    """Events written as the app wrote them before this revision: chained by their hashes."""
+    import json
+
+    from feedback.audit import GENESIS, row_hash
+
+    previous = conn.execute(text("SELECT row_hash FROM item_events ORDER BY id DESC LIMIT 1")).scalar() or GENESIS
+    for event in events:
+        row = {"actor_id": None, "unit_id": 1, "from_status": None, "to_status": None, "reason": "", "public": False,
+               "data": {}, **event}
+        row["prev_hash"], row["row_hash"] = previous, row_hash(previous, row)
+        previous = row["row_hash"]
+        conn.execute(text(
+            "INSERT INTO item_events (item_id, at, actor_id, actor_kind, action, from_status, to_status, unit_id, "
+            "reason, public, data, prev_hash, row_hash) VALUES (:item_id, :at, :actor_id, :actor_kind, :action, "
+            ":from_status, :to_status, :unit_id, :reason, :public, :data, :prev_hash, :row_hash)"),
+            {**row, "data": json.dumps(row["data"], ensure_ascii=False)})
+
+
+def _log_dump(conn) -> str:
+    return " ".join(str(tuple(row)) for row in conn.execute(text("SELECT * FROM item_events ORDER BY id")))
+
+
+def test_filers_texts_leave_the_event_log_and_the_chain_holds(empty_database):
+    """Upgraded to filers' texts beside the log: the text of information added and the reason of a
+    withdrawal leave the log (already erased for an item whose personal data was deleted), the log
+    verifies, and each text left matches the keyed hash its event keeps. The downgrade puts them back,
+    still verifiable."""
+    from feedback import audit
+    from feedback.items.models import FilerText
+    from feedback.items.services import filer_text_intact
+
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        upgrade(revision="b0f07ccfe931")
+        at = dt.datetime(2026, 11, 2, 3)
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO units (id, code, name, kind, valid_from, created_at) VALUES "
+                              "(1, 'P.STP', 'Sở Tư pháp', 'department', '2025-07-01', '2025-07-01 00:00:00')"))
+            for item_id, erased in ((1, None), (2, "2026-11-05 03:00:00")):
+                conn.execute(text(
+                    "INSERT INTO items (id, code, kind, topic, channel, status, unit_id, title, body, publish, "
+                    "received_at, created_at, access_key_hash, search_text, personal_data_erased_at) VALUES (:id, "
+                    ":code, 'complaint', 'other', 'web', 'withdrawn', 1, 'Tiêu đề', 'Nội dung', false, "
+                    "'2026-10-30 03:00:00', '2026-10-30 03:00:00', 'x', '', :erased)"),
+                    {"id": item_id, "code": f"PA-26-TEST-000{item_id}", "erased": erased})
+            events = []
+            for item_id in (1, 2):
+                events += [
+                    {"item_id": item_id, "at": at, "actor_kind": "citizen", "action": "filed", "to_status": "received",
+                     "public": True},
+                    {"item_id": item_id, "at": at + dt.timedelta(hours=1), "actor_kind": "citizen",
+                     "action": "information_added", "data": {"text": CANARY_TEXT, "attachments": ["Canaryfile.pdf"]}},
+                    {"item_id": item_id, "at": at + dt.timedelta(hours=2), "actor_kind": "citizen", "action": "withdraw",
+                     "from_status": "received", "to_status": "withdrawn", "reason": CANARY_REASON, "public": True},
+                    {"item_id": item_id, "at": at + dt.timedelta(hours=3), "actor_kind": "staff", "action": "note",
+                     "reason": "Ghi chú nội bộ"},
+                ]
+            _insert_chained_events(conn, events)
+        assert audit.verify().broken is None
+        _db.session.remove()
+
+        upgrade()
+        with _db.engine.connect() as conn:
+            log_after = _log_dump(conn)
+            kept = conn.execute(text("SELECT item_id, text, erased_at IS NOT NULL FROM item_filer_texts "
+                                     "ORDER BY id")).all()
+        verdict = audit.verify()
+        texts = list(_db.session.scalars(select(FilerText).order_by(FilerText.id)))
+        intact = [filer_text_intact(written) for written in texts]
+        names = [written.file_names for written in texts]
+        _db.session.remove()
+
+        downgrade(revision="b0f07ccfe931")
+        with _db.engine.connect() as conn:
+            log_back = _log_dump(conn)
+        back = audit.verify()
+        _db.session.remove()
+        _db.engine.dispose()
+
+    assert "Canary" not in log_after, log_after
+    assert "Ghi chú nội bộ" in log_after, "staff's own words stay in the log"
+    assert [tuple(row) for row in kept] == [(1, CANARY_TEXT, False), (1, CANARY_REASON, False), (2, "", True),
+                                            (2, "", True)]
+    assert names == [["Canaryfile.pdf"], [], [], []]
+    assert intact == [True, True, False, False]
+    assert verdict.rows == 8 and verdict.broken is None
+    # Back down: the texts that were left return to the log, which still verifies.
+    # (JSON may escape the Vietnamese letters: the canaries' first words are plain ASCII.)
+    assert log_back.count("Canarytext") == 1 and log_back.count("Canaryreason") == 1
+    assert back.rows == 8 and back.broken is None
+
+
+def test_a_broken_log_stops_the_move_of_filers_texts(empty_database, capsys):
+    """Re-chaining a log that someone changed would hide the change: the migration refuses, changing nothing."""
+    from feedback.audit import DROP_TRIGGERS, TRIGGERS
+
+    app = create_app(base_config(empty_database))
+    with app.app_context():
+        upgrade(revision="b0f07ccfe931")
+        dialect = _db.engine.dialect.name
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO items (id, code, kind, topic, channel, status, title, body, publish, "
+                              "received_at, created_at, access_key_hash, search_text) VALUES (1, 'PA-26-TEST-0001', "
+                              "'complaint', 'other', 'web', 'received', 'Tiêu đề', 'Nội dung', false, "
+                              "'2026-10-30 03:00:00', '2026-10-30 03:00:00', 'x', '')"))
+            _insert_chained_events(conn, [
+                {"item_id": 1, "unit_id": None, "at": dt.datetime(2026, 11, 2, 3), "actor_kind": "citizen",
+                 "action": "information_added", "data": {"text": CANARY_TEXT, "attachments": []}},
+                {"item_id": 1, "unit_id": None, "at": dt.datetime(2026, 11, 2, 4), "actor_kind": "staff",
+                 "action": "note", "reason": "Đã xem"}])
+            for statement in DROP_TRIGGERS[dialect]:
+                conn.execute(text(statement))
+            conn.execute(text("UPDATE item_events SET reason = 'Đã sửa' WHERE action = 'note'"))
+            for statement in TRIGGERS[dialect]:
+                conn.execute(text(statement))
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+            upgrade()
+        with _db.engine.connect() as conn:
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            still = _log_dump(conn)
+            tables = set(inspect(conn).get_table_names())
+        _db.engine.dispose()
+    assert "the audit log is broken at row 2 (item id 1): nothing was changed" in capsys.readouterr().err
+    assert version == "b0f07ccfe931" and "item_filer_texts" not in tables
+    assert "Canarytext" in still

@@ -221,6 +221,31 @@ class ItemEvent(db.Model):
     item: Mapped[Item] = relationship(back_populates="events")
     actor = relationship("User")
     unit = relationship("Unit")
+    # What the filer wrote with this event (added information, why they withdrew), kept outside
+    # the log so that it can be erased (FilerText).
+    filer_text: Mapped[FilerText | None] = relationship(back_populates="event", uselist=False)
+
+
+class FilerText(db.Model):
+    """Text a filer wrote after filing (information they added, why they withdrew) and the names of
+    the files they added with it: personal data, so not in the append-only event log, where nothing
+    can be erased. The event says what happened and keeps ``data["filer_text"]``, a hash of the text
+    keyed by ``salt`` (:func:`feedback.items.services.seal`): while the text is here it can be checked
+    against the log; once erased (with the filer's personal data, at their request or after the
+    retention period), the key goes too and the hash says nothing of what was written."""
+
+    __tablename__ = "item_filer_texts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("item_events.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    file_names: Mapped[list] = mapped_column(JSON, default=list)
+    salt: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[ItemEvent] = relationship(back_populates="filer_text")
 
 
 class Submission(db.Model):

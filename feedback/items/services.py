@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from feedback import audit, throttle
 from feedback.auth.models import User
@@ -25,8 +27,8 @@ from feedback.extensions import db
 from feedback.inputs import email_address, phone_number
 from feedback.items import codes
 from feedback.items.attachments import CheckedFile, check_files
-from feedback.items.models import CHANNELS, KINDS, STAFF_CHANNELS, TOPICS, Attachment, Item, ItemContact, ItemEvent, \
-    Response, Submission
+from feedback.items.models import CHANNELS, KINDS, STAFF_CHANNELS, TOPICS, Attachment, FilerText, Item, ItemContact, \
+    ItemEvent, Response, Submission
 from feedback.items.states import FINAL_STATUSES, OPEN_STATUSES, check_move
 from feedback.obligations import services as obligations
 from feedback.pagination import Keyset
@@ -430,8 +432,17 @@ def record_view_of_personal_data(item: Item, user: User) -> None:
 
 
 def timeline(item: Item) -> list[ItemEvent]:
-    """What staff read as the item's history: its steps, without the audit log's own entries."""
-    return [event for event in item.events if event.action not in AUDIT_ONLY]
+    """What staff read as the item's history: its steps, without the audit log's own entries, each
+    with what the filer wrote (``event.filer_text``) loaded in the same query."""
+    events = db.session.scalars(select(ItemEvent)
+                                .where(ItemEvent.item_id == item.id, ItemEvent.action.not_in(AUDIT_ONLY))
+                                .options(selectinload(ItemEvent.filer_text)).order_by(ItemEvent.id))
+    return list(events)
+
+
+def filer_texts(item: Item) -> list[FilerText]:
+    """What the filer wrote after filing, oldest first (erased ones say when)."""
+    return list(db.session.scalars(select(FilerText).where(FilerText.item_id == item.id).order_by(FilerText.id)))
 
 
 def may_read_audit(user: User, item: Item) -> bool:
@@ -527,9 +538,14 @@ def transition(item: Item, action_name: str, actor: User | None, *, reason: str 
         item.closed_at = utcnow()
     db.session.flush()
     logged = handled.logged_as or action_name
-    event = log(item, logged, actor=actor, actor_kind="staff" if actor else actor_kind,
-                from_status=old, to_status=new, reason=reason, public=logged not in ("note", "draft"),
-                data=handled.data)
+    if actor is None and not by_rule and reason:
+        # The filer's own words (why they withdraw): personal data, kept beside the log.
+        event = log_filer_text(item, logged, reason, data=handled.data, from_status=old, to_status=new,
+                               public=logged not in ("note", "draft"))
+    else:
+        event = log(item, logged, actor=actor, actor_kind="staff" if actor else actor_kind,
+                    from_status=old, to_status=new, reason=reason, public=logged not in ("note", "draft"),
+                    data=handled.data)
     if action_name not in ("note", "draft") and event.action != "draft":
         fire_event("feedback_item_status_changed", item=item, old=old, new=new, actor=actor, action=event.action,
                    event=event)
@@ -715,6 +731,11 @@ def erase_personal_data(items: list[Item], by: str, now: dt.datetime | None = No
                 item.attachments.remove(attachment)
         item.personal_data_erased_at = now
     db.session.flush()
+    # What the filers wrote after filing goes whole (the log keeps that they wrote, and when).
+    db.session.execute(update(FilerText).where(FilerText.item_id.in_([item.id for item in items]),
+                                               FilerText.erased_at.is_(None))
+                       .values(text="", file_names=[], salt="", erased_at=now),
+                       execution_options={"synchronize_session": "fetch"})
     log_many([(item, "personal_data_erased", {"public": False, "data": {"by": by}}) for item in items],
              actor_kind="citizen" if by == "filer" else "system")
     hook().feedback_personal_data_erased(items=items, by=by)
@@ -737,7 +758,9 @@ def erase_expired_personal_data(now: dt.datetime) -> int:
 def holds_personal_data(item: Item) -> bool:
     """Whether anything of the filer's own is left to remove."""
     return ((item.contact is not None and not item.contact.is_empty)
-            or any(attachment.added_by_filer for attachment in item.attachments))
+            or any(attachment.added_by_filer for attachment in item.attachments)
+            or db.session.scalar(select(FilerText.id).where(FilerText.item_id == item.id, FilerText.erased_at.is_(None))
+                                 .limit(1)) is not None)
 
 
 # --- look-up and the filer's own view -------------------------------------------------------
@@ -787,6 +810,33 @@ def filer_may_see(item: Item, key: str = "", phone: str = "") -> bool:
     return False
 
 
+def seal(salt: str, text: str, file_names: list[str]) -> str:
+    """The hash of what a filer wrote, keyed by the salt kept beside the text (FilerText)."""
+    message = json.dumps([text, list(file_names)], ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(salt.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def log_filer_text(item: Item, action: str, text: str, file_names: list[str] = (), *, data: dict | None = None,
+                   **fields) -> ItemEvent:
+    """Log what the filer did, and keep what they wrote beside the log (FilerText), the event holding
+    only a keyed hash of it."""
+    salt = secrets.token_hex(16)
+    file_names = list(file_names)
+    event = log(item, action, actor_kind="citizen", data={**(data or {}), "filer_text": seal(salt, text, file_names),
+                                                          "files": len(file_names)}, **fields)
+    db.session.add(FilerText(item_id=item.id, event_id=event.id, text=text, file_names=file_names, salt=salt,
+                             created_at=event.at))
+    db.session.flush()
+    return event
+
+
+def filer_text_intact(written: FilerText) -> bool:
+    """Whether the text still matches the hash its event keeps (False once erased)."""
+    expected = (written.event.data or {}).get("filer_text", "")
+    return (written.erased_at is None and bool(written.salt)
+            and hmac.compare_digest(seal(written.salt, written.text, written.file_names or []), expected))
+
+
 def add_information(item: Item, text: str, files: list[tuple[str, bytes]]) -> ItemEvent:
     """The filer adds information or documents to an open item."""
     if item.status not in OPEN_STATUSES:
@@ -806,8 +856,7 @@ def add_information(item: Item, text: str, files: list[tuple[str, bytes]]) -> It
         raise Invalid(_("Nothing was added: please correct the marked fields."), errors)
     _attach(item, checked_files)
     db.session.flush()
-    return log(item, "information_added", actor_kind="citizen", public=False,
-               data={"text": text, "attachments": [c.filename for c in checked_files]})
+    return log_filer_text(item, "information_added", text, [c.filename for c in checked_files], public=False)
 
 
 def public_view(item: Item) -> dict:

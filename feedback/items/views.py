@@ -310,7 +310,7 @@ def personal_data(code: str):
         status = 422
     return render_template("items/personal_data.html", item=item, form=form,
                            documents=[a for a in item.attachments if a.added_by_filer],
-                           holds=services.holds_personal_data(item)), status
+                           written=services.filer_texts(item), holds=services.holds_personal_data(item)), status
 
 
 @bp.route("/track/<code>/withdraw", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
+from feedback.items import services
 from feedback.items.models import Attachment, ItemEvent
 
 from .conftest import BODY, PDF, PNG, count, file_now, item_by_code
@@ -182,7 +183,11 @@ def test_the_filer_adds_information_and_a_document(app, client, opened):
         assert [a.filename for a in item.attachments] == ["bien-nhan.pdf"]
         event = item.events[-1]
         assert event.action == "information_added" and event.actor_kind == "citizen" and event.public is False
-        assert event.data == {"text": "Tôi bổ sung biên nhận hồ sơ.", "attachments": ["bien-nhan.pdf"]}
+        # The text and the file's name are kept beside the log (erasable), the event only their keyed hash.
+        assert set(event.data) == {"filer_text", "files"} and event.data["files"] == 1
+        written = event.filer_text
+        assert (written.text, written.file_names) == ("Tôi bổ sung biên nhận hồ sơ.", ["bien-nhan.pdf"])
+        assert services.filer_text_intact(written)
         assert item.status == "assigned"
     assert "Tôi bổ sung biên nhận hồ sơ." in client.get(f"/track/{code}/private").get_data(as_text=True)
     assert "Tôi bổ sung" not in app.test_client().get(f"/track/{code}").get_data(as_text=True)

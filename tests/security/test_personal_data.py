@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from feedback import hookimpl
 
-from tests.helpers import ANSWER, act, bearer, login, post_form
+from tests.helpers import ANSWER, act, bearer, login, multipart, post_form
 from tests.security.scene import PDF
 
 NAME = "Đặng Thị Canaryhoa"
@@ -240,3 +240,98 @@ def test_hook_feedback_personal_data_erased(app, db, client, staff, register_plu
     assert again.post(f"/track/{second}/personal-data", data={"confirm": "y"}).status_code == 500
     item = the_item(db, second)
     assert item.contact.name == NAME and len(item.attachments) == 1 and item.personal_data_erased_at is None
+
+
+# --- what the filer writes after filing -------------------------------------------------------------
+
+# Plain ASCII, so that a JSON column escaping Vietnamese letters cannot hide them from the search.
+ADDED = "Canaryadded 4471 bo sung"
+REASON = "Canarywithdrawn 5582 ly do"
+ADDED_FILE = "Canaryfile-giay-to.pdf"
+
+
+def database_dump(db) -> str:
+    """Every row of every table of the database (the full-text index's own tables too), as text."""
+    from sqlalchemy import inspect, text
+
+    def as_text(value) -> str:
+        if isinstance(value, memoryview | bytes):
+            return bytes(value).decode("latin-1")
+        return str(value)
+
+    connection = db.session.connection()
+    tables = inspect(connection).get_table_names()
+    assert {"items", "item_events", "item_filer_texts", "attachments"} <= set(tables)
+    return "\n".join(" ".join(as_text(value) for value in row)
+                     for table in tables for row in connection.execute(text(f'SELECT * FROM "{table}"')))
+
+
+def add_and_withdraw(filer, code):
+    body, content_type = multipart({"text": f"Tôi bổ sung: {ADDED}"}, [("attachments", ADDED_FILE, PDF)])
+    added = filer.post(f"/track/{code}/private", data=body, content_type=content_type)
+    assert added.status_code == 302, added.get_data(as_text=True)[:500]
+    assert ADDED in filer.get(f"/track/{code}/private").get_data(as_text=True)
+    withdrawn = filer.post(f"/track/{code}/withdraw", data={"reason": REASON})
+    assert withdrawn.status_code == 302
+
+
+def test_what_the_filer_wrote_later_is_erased_with_their_personal_data(app, db, client, staff):
+    from feedback import audit
+
+    filer = app.test_client()
+    code = file_on_the_web(filer)
+    add_and_withdraw(filer, code)
+    officer = app.test_client()
+    login(officer, "officer@example.vn")
+    shown = officer.get(f"/staff/items/{code}").get_data(as_text=True)
+    assert ADDED in shown and REASON in shown and ADDED_FILE in shown, "staff read it while it exists"
+    own = filer.get(f"/track/{code}/personal-data").get_data(as_text=True)
+    assert ADDED in own and ADDED_FILE in own, "the filer sees it among their personal data"
+    # It is in the database, beside the log, and not in the log itself.
+    dump = database_dump(db)
+    assert ADDED in dump and REASON in dump
+    from sqlalchemy import text
+
+    log_rows = " ".join(str(tuple(row)) for row in db.session.execute(text("SELECT * FROM item_events")))
+    assert "Canary" not in log_rows
+
+    assert filer.post(f"/track/{code}/personal-data", data={"confirm": "y"}).status_code == 302
+    dump = database_dump(db)
+    for canary in (ADDED, REASON, ADDED_FILE, "4471", "5582"):
+        assert canary not in dump, f"{canary} left in the database"
+    shown = officer.get(f"/staff/items/{code}").get_data(as_text=True)
+    assert shown.count("Nội dung người gửi viết thêm đã được xoá ngày") == 2, "staff see that it was erased"
+    assert "đã xoá ngày" in filer.get(f"/track/{code}/private").get_data(as_text=True)
+    verdict = audit.verify()
+    assert verdict.broken is None and verdict.rows > 4
+
+
+def test_the_retention_erases_what_the_filer_wrote_later(app, db, client, staff):
+    from feedback import audit
+    from feedback.pluginmanager import run_tick
+
+    filer = app.test_client()
+    code = file_on_the_web(filer)
+    add_and_withdraw(filer, code)
+    assert ADDED in database_dump(db)
+    closed_at = the_item(db, code).closed_at
+    summaries = dict(run_tick(now=closed_at + dt.timedelta(days=app.config["PERSONAL_DATA_RETENTION_DAYS"] + 1)))
+    assert summaries["core.items"] == "personal data removed from 1 items closed long ago"
+    dump = database_dump(db)
+    assert not [canary for canary in (ADDED, REASON, ADDED_FILE) if canary in dump]
+    assert audit.verify().broken is None
+
+
+def test_the_filers_comment_on_the_answer_goes_with_their_personal_data(app, db, client, staff):
+    from feedback.plugins.register.models import Rating
+
+    filer = app.test_client()
+    code = file_on_the_web(filer)
+    act(client, bearer(client, "head@example.vn"), code, "respond", body=ANSWER)
+    rated = filer.post(f"/track/{code}/rating", data={"satisfied": "yes", "comment": f"Cam on. {ADDED}"})
+    assert rated.status_code == 302, rated.get_data(as_text=True)[:500]
+    assert ADDED in database_dump(db)
+    assert filer.post(f"/track/{code}/personal-data", data={"confirm": "y"}).status_code == 302
+    assert ADDED not in database_dump(db)
+    db.session.expire_all()
+    assert db.session.scalar(select(Rating.satisfied)) is True, "the rating itself stays for the figures"

@@ -47,6 +47,19 @@ def feedback_item_status_changed(item, old, new, actor, action, event):
 
 
 @hookimpl
+def feedback_personal_data_erased(items, by):
+    """The filer's comment on their rating is their own words: it goes with their personal data.
+    Whether they were satisfied stays, as the register's figures count it."""
+    from sqlalchemy import update
+
+    from feedback.extensions import db
+    from feedback.plugins.register.models import Rating
+
+    db.session.execute(update(Rating).where(Rating.item_id.in_([item.id for item in items]), Rating.comment != "")
+                       .values(comment=""))
+
+
+@hookimpl
 def feedback_response_published(item, response):
     from feedback.plugins.register.services import apply_reviewed_answer, refresh
 
