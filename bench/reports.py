@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/reports.py [--backends sqlite,postgresql] [--postgres-url URL]
            [--units 300] [--answers 833000] [--duration 10] [--connections 8] [--workers CPUS]
+           [--warm-up 3]
 
 For each backend it migrates an empty database and writes a province of ``--units`` units (a
 province, 30 departments, the rest communes, a few procedures each) and one month of answers to the
@@ -196,6 +197,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--warm-up", type=int, default=3,
+                        help="seconds of load on each path before it is measured (0: none)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
@@ -250,6 +253,13 @@ def main() -> int:
                                         f"/api/v1/surveys/sipas/results?period={period:%Y-%m}")):
                         if label == "this month" and path.startswith("/results/"):
                             continue  # the public pages show frozen months only
+                        if args.warm_up:
+                            # A worker makes a frozen month's page once (the first requests after it
+                            # starts wait for it); the warm-up is shown, not counted.
+                            warm = wrk(server.base, Scenario(name, path, None, None),
+                                       argparse.Namespace(duration=args.warm_up, connections=args.connections),
+                                       folder)
+                            print(line(f"  warm-up, {args.warm_up} s", warm, yardstick))
                         figures = wrk(server.base, Scenario(name, path, None, None), args, folder)
                         print(line(f"{name} ({label})", figures, yardstick))
             finally:

@@ -79,8 +79,11 @@ def feedback_unit_statistics(units, date_from, date_to, by_month):
 @hookimpl(trylast=True)
 def feedback_demo_loaded(province, session):
     from feedback.plugins.reports.demo import freeze_demo_months
+    from feedback.plugins.reports.running import running_due
+    from feedback.timeutil import utcnow
 
     freeze_demo_months()
+    running_due(utcnow())  # this month's running figures, as the next tick would count them
 
 
 @hookimpl
