@@ -286,9 +286,10 @@ def _table(caption: str, headers: Sequence[str], rows: Sequence[tuple[str, Seque
     body = Markup("").join(
         Markup('<tr><th scope="row">%s</th>%s</tr>') % (label, Markup("").join(
             Markup('<td class="num">%s</td>') % cell for cell in cells)) for label, cells in rows)
-    return Markup('<div class="table-scroll" tabindex="0" role="region" aria-label="%s"><table class="stats chart-table">'
+    # The region is named by its caption too: two tables on a page are two distinct landmarks.
+    return Markup('<div class="table-scroll" tabindex="0" role="region" aria-label="%s · %s"><table class="stats chart-table">'
                   '<caption>%s</caption><thead><tr>%s</tr></thead><tbody>%s</tbody></table></div>') % (
-        _("Table (scrolls sideways)"), caption, head, body)
+        caption, _("Table (scrolls sideways)"), caption, head, body)
 
 
 def _el(tag: str, *children: Markup, text: str | None = None, cls: str | None = None, **attrs) -> Markup:

@@ -50,7 +50,7 @@ def test_the_suite_runs_end_to_end_at_the_tiny_scale(backend, empty_database, tm
     report = json.loads(figures.read_text())
     rows = {row["name"]: row for row in report["scenarios"]}
     assert SCENARIOS <= set(rows), sorted(rows)
-    assert any(name.startswith("survey answers of the province") for name in rows), sorted(rows)
+    assert any(name.startswith("satisfaction results of the province") for name in rows), sorted(rows)
     for name, row in rows.items():
         assert row["requests"] > 0, name
         assert row["non2xx"] == 0 and row["socket"] == 0, (name, row)

@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 
 from feedback import exports
 from feedback.plugins.reports import downloads, results
-from feedback.ratelimit import limited
 
 bp = Blueprint("api_reports", __name__, url_prefix="/api/v1/surveys",
                description="The satisfaction index: results of a month per criterion and overall (public)")
@@ -62,6 +61,9 @@ class ResultsOut(ma.Schema):
     frozen = ma.fields.Boolean(required=True, metadata={
         "description": "The month is frozen (published); otherwise figures are live and may change"})
     frozen_at = ma.fields.DateTime(allow_none=True, required=True)
+    counted_at = ma.fields.DateTime(allow_none=True, required=True, metadata={
+        "description": "A month not frozen: when its running figures were counted (every answer recorded before "
+                       "is in them; they are counted again every few minutes); null when frozen or not counted yet"})
     versions = ma.fields.String(allow_none=True, required=True,
                                 metadata={"description": "Versions of the survey the month's answers come from"})
     min_sample = ma.fields.Integer(required=True)
@@ -72,20 +74,6 @@ class ResultsOut(ma.Schema):
     criteria = ma.fields.List(ma.fields.Nested(FigureOut), required=True)
 
 
-def _reads_a_snapshot() -> bool:
-    """Whether the request reads a frozen month (not limited) rather than counting live (limited)."""
-    from feedback.errors import ServiceError
-
-    try:
-        survey = results.find_survey(request.view_args.get("ref"))
-        month = results.parse_period(request.args.get("period"))
-    except ServiceError:
-        return True  # refused at once, nothing counted
-    if month is None:
-        return results.latest_frozen(survey) is not None
-    return results.frozen_month(survey, month) is not None
-
-
 def _results(ref, query) -> results.Results:
     survey = results.find_survey(ref)
     return results.results(survey, results.parse_period(query["period"]), unit=results.find_unit(query["unit"]),
@@ -93,22 +81,19 @@ def _results(ref, query) -> results.Results:
 
 
 @bp.route("/<ref>/results", methods=["GET"])
-@limited("RATELIMIT_REPORTS_LIVE", exempt_when=_reads_a_snapshot)
 @bp.arguments(ResultsQuery, location="query")
 @bp.response(200, ResultsOut)
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-@bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def show(query, ref):
     """The index of a month per criterion and overall, for the province, a unit or a procedure.
 
     Figures are given even below the minimum sample, with `enough_answers` false. A month not frozen
-    yet is counted from the answers at each request, and limited per address."""
+    yet gives its running figures, counted from the answers every few minutes (`counted_at`)."""
     return _results(ref, query).as_dict()
 
 
 @bp.route("/<ref>/results.<any(csv, xlsx):fmt>", methods=["GET"])
-@limited("RATELIMIT_REPORTS_LIVE", exempt_when=_reads_a_snapshot)
 @bp.arguments(ResultsQuery, location="query")
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")

@@ -1,6 +1,8 @@
 """A small per-app memory of what frozen months give: a frozen snapshot never changes, so its
 figures and the body of its pages are computed once per process (late answers, the one thing that
-moves, are part of each key). Bounded; safe under threads."""
+moves, are part of each key). Bounded; safe under threads: a value is made by one thread at a time,
+the others asking for the same key wait for it rather than make it again (a worker that starts
+under load makes the province's page once, not once per thread)."""
 
 from __future__ import annotations
 
@@ -20,18 +22,33 @@ class Memo:
         self.size = size
         self.entries: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
+        self.making: dict = {}  # key → the lock of the thread making its value
 
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+    def _found(self, key: Hashable):
         with self.lock:
             if key in self.entries:
                 self.entries.move_to_end(key)
-                return self.entries[key]
-        value = make()
-        with self.lock:
-            self.entries[key] = value
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return value
+                return True, self.entries[key]
+            return False, self.making.setdefault(key, threading.Lock())
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        found, value = self._found(key)
+        if found:
+            return value
+        with value:  # one maker per key; the others wait here, then find its value
+            found, made = self._found(key)
+            if found:
+                return made
+            try:
+                made = make()
+                with self.lock:
+                    self.entries[key] = made
+                    while len(self.entries) > self.size:
+                        self.entries.popitem(last=False)
+            finally:
+                with self.lock:
+                    self.making.pop(key, None)
+        return made
 
 
 def memo() -> Memo:

@@ -111,3 +111,41 @@ class ReportDocument(db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     pdf: Mapped[bytes] = mapped_column(StoredBytes)
+
+
+class RunningMonth(db.Model):
+    """A survey's month not frozen yet, counted by ``flask tick`` (at most every
+    REPORTS_LIVE_REFRESH_MINUTES): requests read its figures, never the answers. Removed when the
+    month is frozen."""
+
+    __tablename__ = "reports_running_months"
+    __table_args__ = (UniqueConstraint("survey_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    month: Mapped[dt.date] = mapped_column(Date)
+    # The moment the answers were counted: every answer recorded before it is in the figures.
+    counted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    versions: Mapped[str] = mapped_column(String(100), default="")
+
+
+class RunningFigure(db.Model):
+    """The counts of one criterion of one unit (alone, with its sub-units, or about one procedure) in
+    a month not frozen yet, as ``ReportFigure`` keeps them for a frozen month."""
+
+    __tablename__ = "reports_running_figures"
+    __table_args__ = (Index("ix_reports_running_figures_month_scope", "month_id", "scope", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month_id: Mapped[int] = mapped_column(ForeignKey("reports_running_months.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
+    criterion: Mapped[str] = mapped_column(String(40))
+    responses: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[float] = mapped_column(Float)
+    texts: Mapped[int] = mapped_column(Integer, default=0)
+    target: Mapped[float] = mapped_column(Float)

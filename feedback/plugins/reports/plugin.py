@@ -13,8 +13,8 @@ SETTINGS = {
     "REPORTS_MIN_SAMPLE": 30,
     # The share of satisfied answers each unit aims at, unless it has its own (flask reports target).
     "REPORTS_TARGET": 0.85,
-    # Results of a month not frozen yet are counted from the answers at each request: per address.
-    "RATELIMIT_REPORTS_LIVE": "30 per minute",
+    # A month not frozen yet: tick counts its running figures again when they are older than this.
+    "REPORTS_LIVE_REFRESH_MINUTES": 10,
 }
 
 
@@ -44,11 +44,17 @@ def feedback_register_commands(cli, app):
 
 @hookimpl
 def feedback_tick(now):
-    """On the first working day of a month, freeze the month before (and any month left unfrozen)."""
+    """On the first working day of a month, freeze the month before (and any month left unfrozen);
+    count the running figures of the months not frozen when they are older than
+    REPORTS_LIVE_REFRESH_MINUTES."""
+    from feedback.plugins.reports.running import running_due
     from feedback.plugins.reports.snapshot import freeze_due
 
     done = freeze_due(now)
-    return f"{len(done)} month(s) frozen" if done else None
+    counted = running_due(now)
+    said = [f"{len(done)} month(s) frozen"] if done else []
+    said += [f"{len(counted)} running month(s) counted"] if counted else []
+    return "; ".join(said) or None
 
 
 @hookimpl
@@ -73,8 +79,11 @@ def feedback_unit_statistics(units, date_from, date_to, by_month):
 @hookimpl(trylast=True)
 def feedback_demo_loaded(province, session):
     from feedback.plugins.reports.demo import freeze_demo_months
+    from feedback.plugins.reports.running import running_due
+    from feedback.timeutil import utcnow
 
     freeze_demo_months()
+    running_due(utcnow())  # this month's running figures, as the next tick would count them
 
 
 @hookimpl

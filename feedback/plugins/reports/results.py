@@ -8,17 +8,19 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from feedback.errors import Invalid, NotFound
 from feedback.extensions import db
 from feedback.plugins.reports.cache import remembered
-from feedback.plugins.reports.index import ALL, Counts, Figure, live_counts, rank
-from feedback.plugins.reports.models import LateResponses, ReportFigure, ReportMonth
+from feedback.plugins.reports.index import ALL, Counts, Figure, rank
+from feedback.plugins.reports.models import LateResponses, ReportFigure, ReportMonth, RunningFigure, RunningMonth
+from feedback.plugins.reports.running import running_month
 from feedback.plugins.reports.snapshot import targets
 from feedback.procedures.models import Procedure
-from feedback.surveys.models import SIPAS_CRITERIA, Survey
+from feedback.surveys.models import SIPAS_CRITERIA, Survey, SurveySection, SurveyVersion, localised
 from feedback.timeutil import local_today
 from feedback.units.models import Unit
 
@@ -71,6 +73,20 @@ def frozen_months(survey: Survey) -> list[ReportMonth]:
                                    .order_by(ReportMonth.month.desc())))
 
 
+def _late_sum():
+    """The responses that came late to a frozen month, for every unit (a correlated subquery)."""
+    return (select(func.coalesce(func.sum(LateResponses.responses), 0))
+            .where(LateResponses.month_id == ReportMonth.id).correlate(ReportMonth).scalar_subquery())
+
+
+def frozen_months_and_late(survey: Survey) -> tuple[list[ReportMonth], dict[int, int]]:
+    """The survey's frozen months, newest first, and the responses that came late to each (by the
+    month's id), in one query."""
+    rows = db.session.execute(select(ReportMonth, _late_sum()).where(ReportMonth.survey_id == survey.id)
+                              .order_by(ReportMonth.month.desc())).all()
+    return [month for month, _late in rows], {month.id: int(late or 0) for month, late in rows}
+
+
 def frozen_month(survey: Survey, month: dt.date) -> ReportMonth | None:
     return db.session.scalar(select(ReportMonth).where(ReportMonth.survey_id == survey.id, ReportMonth.month == month))
 
@@ -82,14 +98,16 @@ def latest_frozen(survey: Survey) -> ReportMonth | None:
 
 def criteria_labels(survey: Survey) -> dict[str, str]:
     """Criterion key → its name, in the order of the latest version's sections (the SIPAS names for
-    the five criteria); keys of older versions follow."""
+    the five criteria); keys of older versions follow. One query."""
     labels: dict[str, str] = {}
-    versions = sorted(survey.versions, key=lambda version: -version.number)
-    for version in versions:
-        for section in version.sections:
-            if section.criterion not in labels:
-                known = SIPAS_CRITERIA.get(section.criterion)
-                labels[section.criterion] = str(known) if known is not None else section.title
+    rows = db.session.execute(
+        select(SurveySection.criterion, SurveySection.title_vi, SurveySection.title_en).join(SurveyVersion, SurveyVersion.id == SurveySection.version_id)
+        .where(SurveyVersion.survey_id == survey.id)
+        .order_by(SurveyVersion.number.desc(), SurveySection.position, SurveySection.id))
+    for criterion, title_vi, title_en in rows:
+        if criterion not in labels:
+            known = SIPAS_CRITERIA.get(criterion)
+            labels[criterion] = str(known) if known is not None else localised(title_vi, title_en)
     return labels
 
 
@@ -109,6 +127,8 @@ class Results:
     texts: int
     min_sample: int
     target: float | None
+    # A month not frozen: when its running figures were counted (None: not counted yet).
+    counted_at: dt.datetime | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -124,6 +144,7 @@ class Results:
             "procedure": {"code": self.procedure.code, "name": self.procedure.name} if self.procedure else None,
             "frozen": self.is_frozen,
             "frozen_at": self.frozen.frozen_at if self.frozen else None,
+            "counted_at": self.counted_at,
             "versions": self.frozen.versions if self.frozen else None,
             "min_sample": self.min_sample,
             "late_responses": self.late_responses,
@@ -133,29 +154,20 @@ class Results:
         }
 
 
-def _sum_frozen(month: ReportMonth, *, scope: str, unit: Unit | None, procedure: Procedure | None) -> dict[str, Counts]:
-    """The snapshot's counts by criterion, for a unit, a procedure, or every unit (summed in SQL)."""
-    query = (select(ReportFigure.criterion, func.sum(ReportFigure.responses), func.sum(ReportFigure.answers),
-                    func.sum(ReportFigure.satisfied), func.sum(ReportFigure.score_sum), func.sum(ReportFigure.texts))
-             .where(ReportFigure.month_id == month.id, ReportFigure.scope == scope)
-             .group_by(ReportFigure.criterion))
+def _sum_kept(model, month_id: int, *, scope: str, unit: Unit | None,
+              procedure: Procedure | None) -> dict[str, Counts]:
+    """The kept counts by criterion (a frozen month's ``ReportFigure`` or a running month's
+    ``RunningFigure``), for a unit, a procedure, or every unit (summed in SQL)."""
+    query = (select(model.criterion, func.sum(model.responses), func.sum(model.answers),
+                    func.sum(model.satisfied), func.sum(model.score_sum), func.sum(model.texts))
+             .where(model.month_id == month_id, model.scope == scope)
+             .group_by(model.criterion))
     if unit is not None:
-        query = query.where(ReportFigure.unit_id == unit.id)
+        query = query.where(model.unit_id == unit.id)
     if procedure is not None:
-        query = query.where(ReportFigure.procedure_id == procedure.id)
+        query = query.where(model.procedure_id == procedure.id)
     return {criterion: Counts(int(responses), int(answers), int(satisfied), float(score_sum or 0), int(texts or 0))
             for criterion, responses, answers, satisfied, score_sum, texts in db.session.execute(query)}
-
-
-def _sum_live(survey: Survey, month: dt.date, *, scope: str, unit: Unit | None,
-              procedure: Procedure | None) -> dict[str, Counts]:
-    found = live_counts(survey.id, month, month, scope=scope, unit_ids=[unit.id] if unit else None,
-                        procedure_id=procedure.id if procedure else None)
-    summed: dict[str, Counts] = {}
-    for by_criterion in found.values():
-        for criterion, counts in by_criterion.items():
-            summed[criterion] = summed.get(criterion, Counts()) + counts
-    return summed
 
 
 def late_responses(month: ReportMonth, unit_ids: list[int] | None = None) -> int:
@@ -172,34 +184,47 @@ def results(survey: Survey, month: dt.date | None = None, *, unit: Unit | None =
     if month is None:
         latest = latest_frozen(survey)
         month = latest.month if latest else local_today().replace(day=1)
-    frozen = frozen_month(survey, month)
+    found = db.session.execute(select(ReportMonth, _late_sum()).where(
+        ReportMonth.survey_id == survey.id, ReportMonth.month == month)).first()
+    frozen, late_to_all = (found[0], int(found[1] or 0)) if found else (None, 0)
     scope = "procedure" if procedure is not None else ("tree" if subunits and unit is not None else "unit")
+    place = (scope, unit.id if unit else None, procedure.id if procedure else None, str(get_locale()))
+    counted_at = None
     if frozen is not None:
-        # A frozen month never changes: its counts and target are read once per process.
-        key = ("results", survey.id, frozen.id, frozen.frozen_at, scope, unit.id if unit else None,
-               procedure.id if procedure else None, current_app.config["REPORTS_TARGET"])
-        counts, target = remembered(key, lambda: (_sum_frozen(frozen, scope=scope, unit=unit, procedure=procedure),
-                                                  _frozen_target(frozen, unit)))
+        # A frozen month never changes: its counts, target and labels are read once per process.
+        key = ("results", survey.id, frozen.id, frozen.frozen_at, *place, current_app.config["REPORTS_TARGET"])
+        counts, target, labels = remembered(key, lambda: (
+            _sum_kept(ReportFigure, frozen.id, scope=scope, unit=unit, procedure=procedure),
+            _frozen_target(frozen, unit), criteria_labels(survey)))
         min_sample = frozen.min_sample
     else:
-        counts = _sum_live(survey, month, scope=scope, unit=unit, procedure=procedure)
-        min_sample = int(current_app.config["REPORTS_MIN_SAMPLE"])
+        # A month not frozen: its running figures as last counted (by tick), never the answers.
+        running = running_month(survey, month)
         default, own = targets()
         target = own.get(unit.id, default) if unit is not None else default
+        if running is not None:
+            counted_at = running.counted_at
+            key = ("running", survey.id, running.id, running.counted_at, *place)
+            counts, labels = remembered(key, lambda: (
+                _sum_kept(RunningFigure, running.id, scope=scope, unit=unit, procedure=procedure),
+                criteria_labels(survey)))
+        else:
+            counts, labels = {}, criteria_labels(survey)
+        min_sample = int(current_app.config["REPORTS_MIN_SAMPLE"])
     is_frozen = frozen is not None
 
     def figure(key: str) -> Figure:
         return Figure(key, counts.get(key, Counts()), target, min_sample, is_frozen)
 
-    labels = criteria_labels(survey)
     keys = list(labels) + sorted(key for key in counts if key not in labels and key != ALL)
     criteria = [(key, labels.get(key, key), figure(key)) for key in keys]
-    late = 0
-    if frozen is not None:
-        late = late_responses(frozen, None if unit is None else _unit_ids(unit, scope == "tree"))
+    late = late_to_all
+    if frozen is not None and unit is not None:
+        late = late_responses(frozen, _unit_ids(unit, scope == "tree"))
     return Results(survey=survey, month=month, unit=unit, subunits=subunits, procedure=procedure, frozen=frozen,
                    overall=figure(ALL), criteria=criteria, late_responses=late,
-                   texts=counts.get(ALL, Counts()).texts, min_sample=min_sample, target=target)
+                   texts=counts.get(ALL, Counts()).texts, min_sample=min_sample, target=target,
+                   counted_at=counted_at)
 
 
 def _frozen_target(month: ReportMonth, unit: Unit | None) -> float:

@@ -52,12 +52,8 @@ def targets() -> tuple[float, dict[int, float]]:
     return default, dict(db.session.execute(select(UnitTarget.unit_id, UnitTarget.target)).all())
 
 
-def freeze_month(survey: Survey, month: dt.date, now: dt.datetime) -> ReportMonth | None:
-    """Freeze ``survey``'s ``month``: its counts per unit (alone and with sub-units), per unit and
-    procedure, and per criterion, with each unit's target. None if it was frozen already."""
-    month = month.replace(day=1)
-    if db.session.scalar(select(ReportMonth.id).where(ReportMonth.survey_id == survey.id, ReportMonth.month == month)):
-        return None
+def month_responses(survey: Survey, month: dt.date) -> tuple[int, str]:
+    """The responses of ``survey``'s ``month``, and the versions of the survey they answered ("1, 2")."""
     responses = db.session.scalar(select(func.count(SurveyResponse.id)).where(
         SurveyResponse.survey_id == survey.id, SurveyResponse.month == month)) or 0
     versions = db.session.scalars(
@@ -65,15 +61,13 @@ def freeze_month(survey: Survey, month: dt.date, now: dt.datetime) -> ReportMont
             select(SurveyResponse.version_id).where(SurveyResponse.survey_id == survey.id,
                                                     SurveyResponse.month == month).distinct()))
         .order_by(SurveyVersion.number)).all()
-    frozen = ReportMonth(survey_id=survey.id, month=month, frozen_at=now, responses=responses,
-                         min_sample=int(current_app.config["REPORTS_MIN_SAMPLE"]),
-                         versions=", ".join(str(number) for number in versions))
-    try:
-        with db.session.begin_nested():
-            db.session.add(frozen)
-            db.session.flush()
-    except IntegrityError:
-        return None  # another tick froze it at the same moment
+    return responses, ", ".join(str(number) for number in versions)
+
+
+def figure_rows(survey: Survey, month: dt.date) -> list[dict]:
+    """The counts of ``survey``'s ``month`` counted from its answers, as rows of ``ReportFigure`` (or
+    ``RunningFigure``) without their ``month_id``: per unit (alone and with its sub-units), per unit
+    and procedure, and per criterion, with each unit's target."""
     default, own_targets = targets()
     rows = []
     for scope in ("unit", "tree", "procedure"):
@@ -84,13 +78,36 @@ def freeze_month(survey: Survey, month: dt.date, now: dt.datetime) -> ReportMont
                       live_counts(survey.id, month, month, scope=scope).items()}
         for (unit_id, procedure_id), by_criterion in counts.items():
             for criterion, found in by_criterion.items():
-                rows.append({"month_id": frozen.id, "scope": scope, "unit_id": unit_id, "procedure_id": procedure_id,
+                rows.append({"scope": scope, "unit_id": unit_id, "procedure_id": procedure_id,
                              "criterion": criterion, "responses": found.responses, "answers": found.answers,
                              "satisfied": found.satisfied, "score_sum": found.score_sum,
                              "texts": found.texts if criterion == ALL else 0,
                              "target": own_targets.get(unit_id, default)})
+    return rows
+
+
+def freeze_month(survey: Survey, month: dt.date, now: dt.datetime) -> ReportMonth | None:
+    """Freeze ``survey``'s ``month``: its counts per unit (alone and with sub-units), per unit and
+    procedure, and per criterion, with each unit's target. None if it was frozen already. The
+    month's running figures go: from now on it is read from its snapshot."""
+    month = month.replace(day=1)
+    if db.session.scalar(select(ReportMonth.id).where(ReportMonth.survey_id == survey.id, ReportMonth.month == month)):
+        return None
+    responses, versions = month_responses(survey, month)
+    frozen = ReportMonth(survey_id=survey.id, month=month, frozen_at=now, responses=responses,
+                         min_sample=int(current_app.config["REPORTS_MIN_SAMPLE"]), versions=versions)
+    try:
+        with db.session.begin_nested():
+            db.session.add(frozen)
+            db.session.flush()
+    except IntegrityError:
+        return None  # another tick froze it at the same moment
+    rows = [{"month_id": frozen.id, **row} for row in figure_rows(survey, month)]
     if rows:
         db.session.execute(insert(ReportFigure.__table__), rows)
+    from feedback.plugins.reports.running import forget_running
+
+    forget_running(survey, month)
     db.session.flush()
     return frozen
 

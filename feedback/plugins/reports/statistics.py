@@ -1,5 +1,6 @@
 """The index as figures for other plugins' dashboards and agendas (feedback_unit_statistics): read
-from the snapshots for frozen months, counted from the answers for the others (usually this month)."""
+from the snapshots for frozen months, from the running figures for the others (usually this month:
+as tick last counted them), never from the answers."""
 
 from __future__ import annotations
 
@@ -8,17 +9,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from feedback.extensions import db
-from feedback.plugins.reports.index import ALL, Counts, live_counts
-from feedback.plugins.reports.models import ReportFigure, ReportMonth
+from feedback.plugins.reports.index import ALL, Counts
+from feedback.plugins.reports.models import ReportFigure, ReportMonth, RunningFigure, RunningMonth
 from feedback.plugins.reports.results import default_survey
-
-
-def _months(first: dt.date, last: dt.date) -> list[dt.date]:
-    months, month = [], first
-    while month <= last:
-        months.append(month)
-        month = (month + dt.timedelta(days=32)).replace(day=1)
-    return months
 
 
 def unit_figures(units, date_from: dt.date, date_to: dt.date, by_month: bool) -> dict | None:
@@ -40,15 +33,17 @@ def unit_figures(units, date_from: dt.date, date_to: dt.date, by_month: bool) ->
         query = query.where(ReportFigure.unit_id.in_(unit_ids or [-1]))
     for month, unit_id, responses, answers, satisfied in db.session.execute(query):
         per_month.setdefault(unit_id, {})[month] = Counts(responses, answers, satisfied)
-    frozen = set(db.session.scalars(select(ReportMonth.month).where(
-        ReportMonth.survey_id == survey.id, ReportMonth.month >= first, ReportMonth.month <= last)))
-    for month in _months(first, last):
-        if month in frozen:
-            continue
-        for unit_id, by_criterion in live_counts(survey.id, month, month, unit_ids=unit_ids).items():
-            counts = by_criterion.get(ALL)
-            if counts is not None and counts.answers:
-                per_month.setdefault(unit_id, {})[month] = counts
+    # Months not frozen: their running figures (a month is frozen or running, never both).
+    query = (select(RunningMonth.month, RunningFigure.unit_id, RunningFigure.responses, RunningFigure.answers,
+                    RunningFigure.satisfied)
+             .join(RunningFigure, RunningFigure.month_id == RunningMonth.id)
+             .where(RunningMonth.survey_id == survey.id, RunningMonth.month >= first, RunningMonth.month <= last,
+                    RunningMonth.month.not_in(select(ReportMonth.month).where(ReportMonth.survey_id == survey.id)),
+                    RunningFigure.scope == "unit", RunningFigure.criterion == ALL, RunningFigure.answers > 0))
+    if unit_ids is not None:
+        query = query.where(RunningFigure.unit_id.in_(unit_ids or [-1]))
+    for month, unit_id, responses, answers, satisfied in db.session.execute(query):
+        per_month.setdefault(unit_id, {})[month] = Counts(responses, answers, satisfied)
     result: dict = {}
     for unit_id, months in per_month.items():
         if by_month:

@@ -3,8 +3,9 @@ PDF report, and the unit scorecard. Only frozen (published) months are shown; no
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -73,17 +74,26 @@ def index():
 @bp.route("/results/<survey>")
 def province(survey: str):
     """The province's month. Its body is made once per process, language and count of late answers:
-    the snapshot it is read from never changes."""
+    the snapshot it is read from never changes. For a visitor who is not signed in and has no
+    message waiting, the whole page is kept too (its layout depends on nothing else but the query,
+    which must then hold nothing but ``period`` and ``lang``)."""
     found = _survey(survey)
-    months = results.frozen_months(found)
+    months, late_to = results.frozen_months_and_late(found)
     month = _month(found, months)
-    late = results.late_responses(month)
+    late = late_to[month.id]
     target = float(current_app.config["REPORTS_TARGET"])
     key = ("province", found.id, month.id, month.frozen_at, months[0].id, str(get_locale()), late, target)
-    # Our own template's output, escaped by Jinja when it was rendered.
-    body = remembered(key, lambda: Markup(render_template("reports/_province.html",  # nosec B704
-                                                          **_province(found, month, months, target))))
-    return render_template("reports/province.html", survey=found, month=month, body=body)
+
+    def page() -> str:
+        # Our own template's output, escaped by Jinja when it was rendered.
+        body = remembered(key, lambda: Markup(render_template("reports/_province.html",  # nosec B704
+                                                              **_province(found, month, months, target))))
+        return render_template("reports/province.html", survey=found, month=month, body=body)
+
+    if current_user.is_authenticated or session.get("_flashes") or not set(request.args) <= {"period", "lang"}:
+        return page()
+    return remembered((*key, "page", request.args.get("period"), request.args.get("lang"),
+                       current_app.config.get("AUTHORITY_NAME")), page)
 
 
 def _province(found: Survey, month: ReportMonth, months: list[ReportMonth], target: float) -> dict:

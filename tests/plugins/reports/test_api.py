@@ -4,10 +4,15 @@ flag, and refusals in the API's error shape."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from openpyxl import load_workbook
+
+from feedback.extensions import db as _db
+from feedback.plugins.reports import results
+from feedback.plugins.reports.running import count_running
 
 FIGURE_KEYS = {"criterion", "responses", "answers", "satisfied", "satisfaction_rate", "ci_low", "ci_high", "mean",
                "target", "gap", "enough_answers", "frozen"}
@@ -25,7 +30,7 @@ def test_results_shape_and_figures(client, frozen):
     response = client.get(f"/api/v1/surveys/{frozen['survey']}/results?unit=P.STP&subunits=false&period={period}")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"survey", "period", "unit", "subunits", "procedure", "frozen", "frozen_at", "versions",
+    assert set(body) == {"survey", "period", "unit", "subunits", "procedure", "frozen", "frozen_at", "counted_at", "versions",
                          "min_sample", "late_responses", "free_text_answers", "overall", "criteria"}
     assert body["survey"] == {"id": frozen["survey"], "code": "sipas"} and body["period"] == period
     assert body["unit"] == {"code": "P.STP", "name": "Sở Tư pháp"} and body["frozen"] is True
@@ -50,9 +55,18 @@ def test_below_the_minimum_the_api_gives_the_figures_with_a_flag(client, frozen)
         15, 13, 0.8667)
 
 
-def test_a_month_not_frozen_is_live(client, seeded):
-    body = client.get(f"/api/v1/surveys/sipas/results?period={seeded['month']:%Y-%m}").get_json()
+def test_a_month_not_frozen_gives_its_running_figures_and_when_they_were_counted(app, client, seeded):
+    period = f"{seeded['month']:%Y-%m}"
+    before = client.get(f"/api/v1/surveys/sipas/results?period={period}").get_json()
+    assert before["frozen"] is False and before["counted_at"] is None  # not counted yet: nothing, not a guess
+    assert before["overall"]["answers"] == 0
+    counted = dt.datetime(2026, 11, 30, 5, 40, tzinfo=dt.timezone.utc)
+    with app.app_context():
+        count_running(results.find_survey(seeded["survey"]), seeded["month"], counted)
+        _db.session.commit()
+    body = client.get(f"/api/v1/surveys/sipas/results?period={period}").get_json()
     assert body["frozen"] is False and body["frozen_at"] is None and body["overall"]["frozen"] is False
+    assert dt.datetime.fromisoformat(body["counted_at"]) == counted
     assert body["overall"]["answers"] == 615 and body["late_responses"] == 0
 
 
@@ -102,21 +116,28 @@ def test_switched_off_the_results_are_gone_and_answering_goes_on(make_app, seede
     assert client.get("/dashboard").status_code == 200
 
 
-def test_live_results_are_rate_limited_and_frozen_ones_are_not(make_app, seeded, runner):
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_REPORTS_LIVE="2 per minute")
-    client = app.test_client()
+def test_no_request_counts_the_answers(app, client, seeded):
+    """The results of a month, frozen or not, and of every place, read kept figures only: no query
+    of a request touches the answers."""
+    from sqlalchemy import event
+
     period = f"{seeded['month']:%Y-%m}"
-    live = [client.get(f"/api/v1/surveys/sipas/results?period={period}").status_code for _ in range(3)]
-    assert live == [200, 200, 429]
-    downloads = []
-    for _ in range(3):
-        response = client.get(f"/api/v1/surveys/sipas/results.csv?period={period}")
-        response.get_data()
-        response.close()
-        downloads.append(response.status_code)
-    assert downloads == [200, 200, 429]  # each endpoint counts its own requests
-    result = app.test_cli_runner().invoke(args=["reports", "freeze", "--month", period])
-    assert result.exit_code == 0, result.output
-    frozen = [client.get(f"/api/v1/surveys/sipas/results?period={period}").status_code for _ in range(4)]
-    assert frozen == [200, 200, 200, 200]
-    assert client.get("/api/v1/surveys/sipas/results?period=2026-13").status_code == 422
+    with app.app_context():
+        count_running(results.find_survey(seeded["survey"]), seeded["month"], dt.datetime.now(dt.timezone.utc))
+        _db.session.commit()
+        engine = _db.engine
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for query in ("", "&unit=P", "&unit=P&subunits=false", "&unit=P.STP", "&procedure=1.000001"):
+            for path in ("results", "results.csv"):
+                response = client.get(f"/api/v1/surveys/sipas/{path}?period={period}{query}")
+                assert response.status_code == 200
+                response.close()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements and not [statement for statement in statements if "survey_answers" in statement]

@@ -45,6 +45,27 @@ def test_the_province_page(client, published):
     assert client.get("/results").headers["Location"].endswith("/results/sipas")
 
 
+def test_the_province_page_kept_whole_for_visitors_is_theirs_alone(app, client, published):
+    """The whole page is kept for visitors who are not signed in; a signed-in person, another
+    language and a new late answer each get their own page."""
+    from tests.helpers import login
+
+    visitor = client.get("/results/sipas").get_data(as_text=True)
+    assert client.get("/results/sipas").get_data(as_text=True) == visitor
+    english = client.get("/results/sipas?lang=en").get_data(as_text=True)
+    assert "Satisfaction index" in english and 'lang="en"' in english and english != visitor
+    staff = app.test_client()
+    login(staff)
+    signed_in = staff.get("/results/sipas").get_data(as_text=True)
+    assert 'action="/logout"' in signed_in and 'action="/logout"' not in visitor
+    assert 'action="/logout"' not in app.test_client().get("/results/sipas").get_data(as_text=True)
+    with app.app_context():
+        submit(published["survey"], "P.XA", 2, answered_in(published["month"], hour=17))  # another late form
+        _db.session.commit()
+    later = app.test_client().get("/results/sipas").get_data(as_text=True)
+    assert "nhận được sau khi chốt số liệu: 2 (" in later
+
+
 def test_the_unit_page_with_and_without_sub_units(client, published):
     own = client.get("/results/sipas/units/P.STP").get_data(as_text=True)
     assert "75%" in own and "Chứng thực bản sao" in own  # per procedure

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from feedback.extensions import db as _db
 from feedback.plugins.reports import results
-from feedback.plugins.reports.models import ReportFigure, ReportMonth
+from feedback.plugins.reports.models import ReportFigure, ReportMonth, RunningFigure, RunningMonth
 from feedback.pluginmanager import run_tick
 from feedback.units.services import get_unit
 from feedback.workdays import Calendar
@@ -26,6 +26,11 @@ def _ticks(app, day: dt.date) -> dict:
         return dict(run_tick(dt.datetime.combine(day, dt.time(8), tzinfo=LOCAL)))
 
 
+def run_tick_now(app):
+    with app.app_context():
+        return run_tick(dt.datetime.now(dt.timezone.utc))
+
+
 def _frozen(app) -> list:
     with app.app_context():
         return list(_db.session.execute(select(ReportMonth.month, func.count(ReportFigure.id))
@@ -37,11 +42,16 @@ def test_tick_freezes_the_past_month_on_the_first_working_day_once(app, seeded):
     month = seeded["month"]
     with app.app_context():
         first = _first_working_day_after(month)
-    assert _ticks(app, first - dt.timedelta(days=1))["reports"] == "ok"  # not yet
+    # Not yet: the month's running figures are counted instead, and not again within the interval.
+    assert _ticks(app, first - dt.timedelta(days=1))["reports"] == "1 running month(s) counted"
+    assert _ticks(app, first - dt.timedelta(days=1))["reports"] == "ok"
     assert _frozen(app) == []
     assert _ticks(app, first)["reports"] == "1 month(s) frozen"
     frozen = _frozen(app)
     assert [row[0] for row in frozen] == [month]
+    with app.app_context():  # frozen: its running figures are gone
+        assert _db.session.scalar(select(func.count(RunningMonth.id))) == 0
+        assert _db.session.scalar(select(func.count(RunningFigure.id))) == 0
     assert _ticks(app, first)["reports"] == "ok"  # idempotent
     assert _ticks(app, first + dt.timedelta(days=3))["reports"] == "ok"
     assert _frozen(app) == frozen
@@ -67,12 +77,15 @@ def test_late_answers_never_change_a_frozen_month(app, client, seeded):
     assert province["late_responses"] == 1 and province["overall"]["answers"] == 615
     commune = client.get(f"/api/v1/surveys/sipas/results?period={month:%Y-%m}&unit=P.XA").get_json()
     assert commune["late_responses"] == 0
-    # Live figures of a month that is not frozen do move.
+    # The running figures of a month that is not frozen do move, when tick counts them again.
+    _ticks_now = dict(run_tick_now(app))
+    assert "running month(s) counted" in _ticks_now["reports"]
     with app.app_context():
         survey = results.find_survey(seeded["survey"])
         this_month = dt.datetime.now(LOCAL).date().replace(day=1)
         live = results.results(survey, this_month, unit=get_unit("P.STP"))
         assert not live.is_frozen and live.overall.answers == 15 and live.overall.satisfied == 0
+        assert live.counted_at is not None
 
 
 def test_freeze_command(app, runner, seeded):
