@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, select, text
 
 from feedback.errors import Invalid
 from feedback.extensions import db
@@ -14,7 +14,7 @@ from feedback.items.models import Item
 from feedback.items.services import reception_desk
 from feedback.pluginmanager import hook
 from feedback.rates import rate
-from feedback.timeutil import local_day_bounds, local_today, utcnow
+from feedback.timeutil import UTCDateTime, local_day_bounds, local_today, utcnow
 from feedback.units.models import Unit
 
 TARGET = 1.0  # every item answered on time
@@ -39,14 +39,24 @@ def open_items(date_from: dt.date, date_to: dt.date, unit: Unit | None = None) -
     that holds them."""
     _start, end = local_day_bounds(date_from, date_to)
     when = min(utcnow(), end)
-    query = (select(Item.unit_id, func.count(Item.id))
-             .where(Item.received_at < when,
-                    or_(Item.responded_at.is_(None), Item.responded_at >= when),
-                    or_(Item.closed_at.is_(None), Item.closed_at >= when))
-             .group_by(Item.unit_id))
-    if unit is not None:
-        query = query.where(or_(Item.unit_id == unit.id, Item.unit_id.is_(None)))
-    counts = dict(db.session.execute(query).all())
+    # In three parts that do not overlap, each read from its own index: the items open now
+    # (ix_items_open), those answered since ``when`` and those closed since then without an
+    # answer (none of either when the period ends today).
+    # SQLite's planner prefers a skip-scan of another index here: it is told which one to read.
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    parts = (("responded_at IS NULL AND closed_at IS NULL", "ix_items_open"),
+             ("responded_at >= :when AND (closed_at IS NULL OR closed_at >= :when)", "ix_items_responded_at"),
+             ("responded_at IS NULL AND closed_at >= :when", "ix_items_closed_at"))
+    counts: dict = {}
+    for condition, index in parts:
+        # Constant SQL (nothing from the request in it): only the moment and the unit are bound.
+        query = text(f"SELECT unit_id, COUNT(id) FROM items{' INDEXED BY ' + index if sqlite else ''} "  # nosec B608
+                     f"WHERE {condition} AND received_at < :when"
+                     f"{' AND (unit_id = :unit_id OR unit_id IS NULL)' if unit is not None else ''} GROUP BY unit_id")
+        query = query.bindparams(bindparam("when", when, type_=UTCDateTime()),
+                                 *([bindparam("unit_id", unit.id)] if unit is not None else []))
+        for unit_id, number in db.session.execute(query):
+            counts[unit_id] = counts.get(unit_id, 0) + number
     waiting = counts.pop(None, 0)
     desk = reception_desk() if waiting else None
     if desk is not None and (unit is None or desk.id == unit.id):
