@@ -62,6 +62,16 @@ def test_the_figures_match_a_hand_count(client, people, clock):
     assert sorted((row["unit"]["code"], row["late_days"]) for row in late) == [("P.STP", 4), ("P.STP", 9), ("P.XA", 9)]
 
 
+def test_open_items_are_counted_at_the_end_of_the_period(client, people, clock):
+    _seed(client, clock)
+    # On 10/03 the item answered on 20/03 was still open beside the one never answered; the one
+    # answered on 03/03 was not, and the one filed on 25/03 not yet.
+    data = json.loads(client.get("/dashboard/stats.json?date_from=2026-03-01&date_to=2026-03-10").get_data(as_text=True))
+    assert {row["unit"]: row["open"] for row in data["units"]} == {"P.STP": 2, "P.XA": 1}
+    unit_page = client.get("/dashboard/units/P.XA?date_from=2026-03-01&date_to=2026-03-10").get_data(as_text=True)
+    assert re.findall(r'<td class="num[^"]*" data-label="Đang xử lý">([^<]*)</td>', unit_page) == ["1"]
+
+
 def test_charts_are_svg_without_scripts_or_inline_styles(client, people, clock):
     _seed(client, clock)
     page = client.get("/dashboard?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
