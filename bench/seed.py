@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -150,12 +151,29 @@ def seed(url: str, scale: Scale, progress=print) -> dict:
         writer.finish(["units", "procedures", "items", "item_events", "responses", "accountability_answers",
                        "survey_responses", "survey_answers"])
         timings["analyze"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        _summaries(url)
+        timings["summaries"] = time.perf_counter() - mark
     finally:
         writer.close()
         engine.dispose()
     timings["total"] = time.perf_counter() - started
     return {"timings": timings, "rows": writer.rows, "items": items, "survey_answers": answers,
             "unit": units[0][1]}
+
+
+def _summaries(url: str) -> None:
+    """What tick keeps by now for the dashboards: the closed months' on-time figures and survey results."""
+    from feedback import create_app
+    from feedback.plugins.accountability.summaries import rebuild
+    from feedback.plugins.reports.snapshot import freeze_due
+    from feedback.timeutil import utcnow
+    from feedback.transaction import run
+
+    # A key of its own: nothing signed here outlives the seeding.
+    with create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_hex(32)}).app_context():
+        rebuild(utcnow())
+        run(lambda: freeze_due(utcnow()))
 
 
 def _units(writer: Writer, scale: Scale, now: dt.datetime) -> list[tuple[int, str]]:

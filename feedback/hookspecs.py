@@ -395,7 +395,7 @@ def feedback_public_view(item, view):
 
 
 @hookspec
-def feedback_unit_statistics(units, date_from, date_to, by_month):
+def feedback_unit_statistics(units, date_from, date_to, by_month, names):
     """This plugin's figures per unit over a period, for dashboards and scorecards.
 
     :param units: the list of :class:`feedback.units.models.Unit` asked about, or ``None`` for
@@ -404,6 +404,9 @@ def feedback_unit_statistics(units, date_from, date_to, by_month):
     :param date_to: the last local :class:`datetime.date` of the period (included).
     :param by_month: ``False``: figures for the whole period; ``True``: the same figures for each
         calendar month of the period (a plugin may give fewer figures by month).
+    :param names: the names of the figures the caller shows (a set), or ``None`` for all of them (a
+        download). An implementation that gives none of these may answer ``None`` without counting
+        anything: a page does not wait for figures it does not show.
     :return: ``None`` when this plugin keeps no figures; otherwise a dict ``{unit id: figures}``
         (``{unit id: {first day of the month: figures}}`` by month), where figures is a dict of
         name → number (or ``None`` when it cannot be computed) with the plugin's own names, e.g.
@@ -414,6 +417,20 @@ def feedback_unit_statistics(units, date_from, date_to, by_month):
     Every implementation is called; the caller merges the figures of each unit. Called once per
     page (never once per unit or row), so an implementation answers in a few set-based queries.
     Must only read: no change, no commit.
+    """
+
+
+@hookspec
+def feedback_unit_statistics_columns():
+    """Return how the figures this plugin gives through ``feedback_unit_statistics`` are shown.
+
+    :return: a list of :class:`feedback.exports.Column`, one per figure name: its key, its header
+        (a lazy translatable string, so that a download's header is in the visitor's language) and
+        its type (``"int"``, ``"percent"``...).
+
+    Called by the dashboard's downloads (``/dashboard/stats.csv|xlsx|json``) to head the columns
+    of other plugins' figures; a figure without a column is headed by its name. Must not touch
+    the database.
     """
 
 

@@ -90,7 +90,20 @@ def isodate_filter(value) -> str:
 
 
 def number_filter(value) -> str:
-    return format_decimal(value) if value is not None else ""
+    if value is None:
+        return ""
+    if type(value) is int and value >= 0:
+        # A count, grouped by the language's separator: what format_decimal gives, at a fraction of
+        # its cost (a dashboard shows some two thousand).
+        return f"{value:,}".replace(",", _group_symbol(str(get_locale())))
+    return format_decimal(value)
+
+
+@functools.lru_cache(maxsize=16)
+def _group_symbol(locale: str) -> str:
+    from babel.numbers import get_group_symbol
+
+    return get_group_symbol(locale)
 
 
 def lang_url(code: str) -> str:

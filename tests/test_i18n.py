@@ -51,6 +51,15 @@ def test_dates_times_and_numbers(app):
         assert number_filter(8035) == "8,035"
 
 
+def test_counts_are_formatted_as_babel_formats_any_number(app):
+    from flask_babel import format_decimal
+
+    for lang in ("vi", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            for value in (0, 7, 999, 1000, 8035, 1234567, -1234, 12.5, 1234.567, 0.3333):
+                assert number_filter(value) == format_decimal(value), (lang, value)
+
+
 def test_pages_speak_vietnamese_then_english(client):
     assert "Danh mục thủ tục hành chính" in client.get("/procedures").text
     assert "Procedure catalogue" in client.get("/procedures?lang=en").text

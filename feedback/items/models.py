@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from feedback.extensions import db
@@ -37,6 +37,11 @@ class Item(db.Model):
     __table_args__ = (
         Index("ix_items_unit_status_received", "unit_id", "status", "received_at"),
         Index("ix_items_received_id", "received_at", "id"),
+        # The dashboards' open items: those open now, and those answered or closed after a moment.
+        Index("ix_items_open", "unit_id", "received_at", sqlite_where=text("responded_at IS NULL AND closed_at IS NULL"),
+              postgresql_where=text("responded_at IS NULL AND closed_at IS NULL")),
+        Index("ix_items_responded_at", "responded_at"),
+        Index("ix_items_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

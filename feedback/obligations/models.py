@@ -22,6 +22,8 @@ class Obligation(db.Model):
     __table_args__ = (
         Index("ix_obligations_owner", "owner_type", "owner_id", "kind"),
         Index("ix_obligations_status_due", "status", "due_at"),
+        # The holdings that ended in a period (met on time or late, passed on late), for the statistics.
+        Index("ix_obligations_ended", "ended_at", "unit_id"),
         # At most one open row per owner and kind: a new holding ends the previous one.
         Index("uq_obligations_one_open", "owner_type", "owner_id", "kind", unique=True,
               sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),

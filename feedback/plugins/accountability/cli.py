@@ -1,11 +1,12 @@
-"""``flask committee-report``: the report to the People's Committee as a PDF or XLSX file."""
+"""``flask committee-report``: the report to the People's Committee as a PDF or XLSX file; ``flask
+accountability rebuild-figures``: the monthly summaries of the on-time figures counted again."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from feedback.errors import ServiceError
 
@@ -38,3 +39,16 @@ def committee_report(code: str, period: str, fmt: str, output: Path | None):
     click.echo(f"{output}: {unit.name}, {figures.period.label}, {figures.totals['received']} received, "
                f"{figures.totals['answered_on_time']} answered on time, {figures.totals['answered_late']} late, "
                f"{figures.totals['open_overdue']} open and overdue")
+
+
+accountability = AppGroup("accountability", help="The on-time figures: the monthly summaries the dashboards read.")
+
+
+@accountability.command("rebuild-figures")
+def rebuild_figures_command():
+    """Count every closed month's on-time figures again from the records (tick keeps them after)."""
+    from feedback.plugins.accountability.summaries import rebuild
+    from feedback.timeutil import utcnow
+
+    count = rebuild(utcnow(), progress=lambda month: click.echo(f"  {month:%Y-%m}"))
+    click.echo(f"{count} months of on-time figures kept")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
@@ -62,7 +62,9 @@ class Notice(db.Model):
     """
 
     __tablename__ = "accountability_notices"
-    __table_args__ = (UniqueConstraint("item_id", "kind", "due_at", name="uq_accountability_notice_once"),)
+    __table_args__ = (UniqueConstraint("item_id", "kind", "due_at", name="uq_accountability_notice_once"),
+                      # The escalations of a period, for the statistics.
+                      Index("ix_accountability_notices_created", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
@@ -119,7 +121,9 @@ class Answer(db.Model):
     """An answered item, for the statistics: when, against which deadline, in how many working days."""
 
     __tablename__ = "accountability_answers"
-    __table_args__ = (Index("ix_accountability_answers_unit_answered", "unit_id", "answered_at"),)
+    __table_args__ = (Index("ix_accountability_answers_unit_answered", "unit_id", "answered_at"),
+                      # Every unit's answers of a period, with what the statistics read from them.
+                      Index("ix_accountability_answers_answered", "answered_at", "unit_id", "working_days"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
@@ -129,3 +133,41 @@ class Answer(db.Model):
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     on_time: Mapped[bool] = mapped_column(Boolean)
     working_days: Mapped[int] = mapped_column(Integer)
+
+
+class FigureMonth(db.Model):
+    """A closed month whose on-time figures are kept in :class:`MonthlyFigures`, so that dashboards
+    read them instead of counting every item again (``flask tick`` keeps them;
+    ``flask accountability rebuild-figures`` makes them again)."""
+
+    __tablename__ = "accountability_figure_months"
+
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # its first day (local)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Items received in the month that had reached no unit when it was computed: until none is
+    # left, tick computes the month again (they count as received by the first unit they reach).
+    unrouted: Mapped[int] = mapped_column(Integer, default=0)
+    # The last item recorded when it was computed: an item recorded later with a receipt in a
+    # closed month (a letter received on paper) makes tick compute that month again.
+    last_item_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MonthlyFigures(db.Model):
+    """A unit's on-time figures of a closed month: counts that add up over months, the holdings open
+    and overdue at the month's end, and the answers' working days (to get means and percentiles of
+    any run of months)."""
+
+    __tablename__ = "accountability_monthly_figures"
+    __table_args__ = (UniqueConstraint("month", "unit_id", name="uq_accountability_monthly_figures"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(ForeignKey("accountability_figure_months.month"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    answered_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    answered_late: Mapped[int] = mapped_column(Integer, default=0)
+    transferred_late: Mapped[int] = mapped_column(Integer, default=0)
+    open_overdue: Mapped[int] = mapped_column(Integer, default=0)  # at the month's end
+    escalated: Mapped[int] = mapped_column(Integer, default=0)
+    # Answers by working days to answer: {"4": 12, "11": 1}.
+    working_days: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -52,9 +52,10 @@ def feedback_register_blueprints(app):
 
 @hookimpl
 def feedback_register_commands(cli, app):
-    from feedback.plugins.accountability.cli import committee_report
+    from feedback.plugins.accountability.cli import accountability, committee_report
 
     cli.add_command(committee_report)
+    cli.add_command(accountability)
 
 
 @hookimpl
@@ -117,9 +118,13 @@ def feedback_personal_data_erased(items, by):
 
 @hookimpl
 def feedback_tick(now):
+    """Reminders, escalations and letters; then the monthly summaries of closed months that are due."""
     from feedback.plugins.accountability.services import tick
+    from feedback.plugins.accountability.summaries import refresh
 
-    return tick(now)
+    summary = tick(now)
+    refresh(now)
+    return summary
 
 
 @hookimpl

@@ -1,11 +1,13 @@
-"""On-time statistics per unit and period, computed in SQL."""
+"""On-time statistics per unit and period, computed in SQL: counts that add up over time (read
+from the monthly summaries for closed months, counted from the records for the rest) and the
+holdings open and overdue at a moment."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import Integer, and_, cast, func, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 
 from feedback.extensions import db
 from feedback.items.models import Item, ItemEvent
@@ -41,9 +43,7 @@ def holding_counts(start: dt.datetime, end: dt.datetime, unit_ids: set[int] | No
 
     Three grouped statements whatever the number of items."""
     at = min(utcnow(), end)
-    holdings = and_(Obligation.owner_type == "item", Obligation.kind.in_(HOLDING_KINDS), Obligation.unit_id.is_not(None))
-    if unit_ids is not None:
-        holdings = and_(holdings, Obligation.unit_id.in_(unit_ids))
+    holdings = _holdings(unit_ids)
     ended_in_period = and_(Obligation.ended_at >= start, Obligation.ended_at < end)
     counts: dict[int, dict] = {}
 
@@ -60,13 +60,24 @@ def holding_counts(start: dt.datetime, end: dt.datetime, unit_ids: set[int] | No
             .where(holdings, Obligation.status == "superseded", Obligation.late.is_(True), ended_in_period)
             .group_by(Obligation.unit_id)):
         add(unit_id, "transferred_late", number)
-    for unit_id, number in db.session.execute(
-            select(Obligation.unit_id, func.count(Obligation.id))
-            .where(holdings, Obligation.start_at < at, Obligation.due_at < at,
-                   or_(Obligation.ended_at.is_(None), Obligation.ended_at > at))
-            .group_by(Obligation.unit_id)):
+    for unit_id, number in open_overdue_at(at, unit_ids).items():
         add(unit_id, "open_overdue", number)
     return counts
+
+
+def _holdings(unit_ids: set[int] | None):
+    holdings = and_(Obligation.owner_type == "item", Obligation.kind.in_(HOLDING_KINDS), Obligation.unit_id.is_not(None))
+    return holdings if unit_ids is None else and_(holdings, Obligation.unit_id.in_(unit_ids))
+
+
+def open_overdue_at(at: dt.datetime, unit_ids: set[int] | None = None) -> dict[int, int]:
+    """Per unit: holdings open at ``at`` and past their deadline by then."""
+    # ended_at is NULL exactly while the holding is open: the open ones are found by the status.
+    return dict(db.session.execute(
+        select(Obligation.unit_id, func.count(Obligation.id))
+        .where(_holdings(unit_ids), Obligation.start_at < at, Obligation.due_at < at,
+               or_(Obligation.status == "open", Obligation.ended_at > at))
+        .group_by(Obligation.unit_id)).all())
 
 
 def on_time(counts: dict, minimum: int) -> dict:
@@ -79,78 +90,137 @@ def on_time(counts: dict, minimum: int) -> dict:
             "on_time_rate_high": figures["rate_high"], "counted": counted, "too_few": figures["too_few"]}
 
 
-def unit_figures(date_from: dt.date, date_to: dt.date, unit_ids: set[int] | None = None) -> dict[int, dict]:
-    """The figures of :func:`unit_stats` by unit id, for every unit with some (or the units given)."""
-    start, end = local_day_bounds(date_from, date_to)
-    minimum = current_app.config["RATE_MIN_ITEMS"]
 
+ADDED = ("received", "answered_on_time", "answered_late", "transferred_late", "escalated")
+
+
+def range_figures(start: dt.datetime, end: dt.datetime, unit_ids: set[int] | None = None) -> dict[int, dict]:
+    """Per unit, the figures of ``[start, end)`` that add up from one period to the next: received,
+    answered on time and late, passed on late, escalated, and ``working_days`` (answers by working
+    days to answer, ``{days: answers}``). Five grouped statements whatever the number of items."""
     def only(column):
         return column.in_(unit_ids) if unit_ids is not None else true()
 
+    figures: dict[int, dict] = {}
+
+    def add(unit_id, name, number):
+        found = figures.setdefault(unit_id, {**{key: 0 for key in ADDED}, "working_days": {}})
+        found[name] += int(number or 0)
+
     # Received: the first unit an item reached, from the log (the unit it was filed to, or the
-    # one reception assigned it to).
-    first_unit = select(
-        ItemEvent.item_id, ItemEvent.unit_id,
-        func.row_number().over(partition_by=ItemEvent.item_id, order_by=ItemEvent.id).label("rank"),
-    ).where(ItemEvent.action.in_(("filed", "assign")), ItemEvent.unit_id.is_not(None)).subquery()
-    received = dict(db.session.execute(
-        select(first_unit.c.unit_id, func.count())
-        .join(Item, Item.id == first_unit.c.item_id)
-        .where(first_unit.c.rank == 1, Item.received_at >= start, Item.received_at < end, only(first_unit.c.unit_id))
-        .group_by(first_unit.c.unit_id)
-    ).all())
-
-    in_period = and_(Answer.answered_at >= start, Answer.answered_at < end, only(Answer.unit_id))
-    mean_days = dict(db.session.execute(
-        select(Answer.unit_id, func.avg(cast(Answer.working_days, Integer))).where(in_period).group_by(Answer.unit_id)
-    ).all())
-
-    # Nearest-rank 90th percentile: the smallest value with at least 90% of answers at or below it.
-    ranked = select(Answer.unit_id, Answer.working_days,
-                    func.cume_dist().over(partition_by=Answer.unit_id, order_by=Answer.working_days).label("cd")
-                    ).where(in_period).subquery()
-    p90 = dict(db.session.execute(
-        select(ranked.c.unit_id, func.min(ranked.c.working_days)).where(ranked.c.cd >= 0.9).group_by(ranked.c.unit_id)
-    ).all())
-
+    # one reception assigned it to); only the items received in the period are looked at.
+    first_unit = (select(func.min(ItemEvent.id)).where(
+        ItemEvent.item_id == Item.id, ItemEvent.action.in_(("filed", "assign")), ItemEvent.unit_id.is_not(None))
+        .correlate(Item).scalar_subquery())
+    for unit_id, number in db.session.execute(
+            select(ItemEvent.unit_id, func.count()).select_from(Item).join(ItemEvent, ItemEvent.id == first_unit)
+            .where(Item.received_at >= start, Item.received_at < end, only(ItemEvent.unit_id))
+            .group_by(ItemEvent.unit_id)):
+        add(unit_id, "received", number)
+    for unit_id, held in holding_counts(start, end, unit_ids).items():
+        for name in ("answered_on_time", "answered_late", "transferred_late"):
+            add(unit_id, name, held[name])
     # Escalations of the unit's holdings in the period, at every level.
-    escalated = dict(db.session.execute(
-        select(Obligation.unit_id, func.count(Notice.id))
-        .join(Obligation, and_(Obligation.owner_type == "item", Obligation.owner_id == Notice.item_id,
-                               Obligation.kind.in_(HOLDING_KINDS), Obligation.due_at == Notice.due_at))
-        .where(Notice.kind.like("escalated%"), Notice.created_at >= start, Notice.created_at < end,
-               only(Obligation.unit_id))
-        .group_by(Obligation.unit_id)
-    ).all())
-
-    counts = holding_counts(start, end, unit_ids)
-    empty = {"answered_on_time": 0, "answered_late": 0, "transferred_late": 0, "open_overdue": 0}
-    figures = {}
-    for unit_id in set(received) | set(counts) | set(escalated):
-        held = counts.get(unit_id, empty)
-        figures[unit_id] = {
-            "received": received.get(unit_id, 0),
-            **held,
-            **on_time(held, minimum),
-            "escalated": escalated.get(unit_id, 0),
-            "mean_working_days": round(float(mean_days[unit_id]), 2) if mean_days.get(unit_id) is not None else None,
-            "p90_working_days": p90.get(unit_id),
-        }
+    for unit_id, number in db.session.execute(
+            select(Obligation.unit_id, func.count(Notice.id))
+            .join(Obligation, and_(Obligation.owner_type == "item", Obligation.owner_id == Notice.item_id,
+                                   Obligation.kind.in_(HOLDING_KINDS), Obligation.due_at == Notice.due_at))
+            .where(Notice.kind.like("escalated%"), Notice.created_at >= start, Notice.created_at < end,
+                   only(Obligation.unit_id))
+            .group_by(Obligation.unit_id)):
+        add(unit_id, "escalated", number)
+    for unit_id, days, number in db.session.execute(
+            select(Answer.unit_id, Answer.working_days, func.count())
+            .where(Answer.answered_at >= start, Answer.answered_at < end, only(Answer.unit_id))
+            .group_by(Answer.unit_id, Answer.working_days)):
+        add(unit_id, "received", 0)
+        histogram = figures[unit_id]["working_days"]
+        histogram[int(days)] = histogram.get(int(days), 0) + int(number)
     return figures
 
 
-def monthly_figures(date_from: dt.date, date_to: dt.date, unit_ids: set[int] | None = None) -> dict[int, dict]:
+def add_up(into: dict[int, dict], more: dict[int, dict]) -> None:
+    """Add ``more``'s figures (as :func:`range_figures` gives them) to ``into``'s, unit by unit."""
+    for unit_id, figures in more.items():
+        found = into.setdefault(unit_id, {**{key: 0 for key in ADDED}, "working_days": {}})
+        for name in ADDED:
+            found[name] += figures[name]
+        for days, number in figures["working_days"].items():
+            found["working_days"][int(days)] = found["working_days"].get(int(days), 0) + number
+
+
+def mean_and_p90(histogram: dict[int, int]) -> tuple[float | None, int | None]:
+    """The mean working days to answer (two decimals) and the nearest-rank 90th percentile: the
+    smallest value with at least 90% of answers at or below it."""
+    answers = sum(histogram.values())
+    if not answers:
+        return None, None
+    mean = round(sum(days * number for days, number in histogram.items()) / answers, 2)
+    seen = 0
+    for days in sorted(histogram):
+        seen += histogram[days]
+        if seen / answers >= 0.9:
+            return mean, days
+    return mean, max(histogram)  # not reached: the last value has all answers at or below it
+
+
+def unit_figures(date_from: dt.date, date_to: dt.date, unit_ids: set[int] | None = None,
+                 summaries: bool = True) -> dict[int, dict]:
+    """The figures of :func:`unit_stats` by unit id, for every unit with some (or the units given).
+
+    Closed months kept in the monthly summaries are read from them (``summaries``; False counts
+    everything from the records, as the summaries' test does); the rest of the period is counted."""
+    from feedback.plugins.accountability import summaries as kept
+
+    start, end = local_day_bounds(date_from, date_to)
+    now = utcnow()
+    minimum = current_app.config["RATE_MIN_ITEMS"]
+    months = kept.summarised(date_from, date_to, now) if summaries else []
+    figures: dict[int, dict] = {}
+    for first, last in kept.uncovered(date_from, date_to, months):
+        add_up(figures, range_figures(*local_day_bounds(first, last), unit_ids))
+    add_up(figures, kept.read(months, unit_ids))
+    last_month = date_to.replace(day=1)
+    if last_month in months and kept.month_end(last_month) == end:
+        overdue = kept.open_overdue(last_month, unit_ids)  # at the end of a closed month, as it was kept
+    else:
+        overdue = open_overdue_at(min(now, end), unit_ids)
+    result = {}
+    for unit_id in set(figures) | set(overdue):
+        found = figures.get(unit_id) or {**{key: 0 for key in ADDED}, "working_days": {}}
+        held = {name: found[name] for name in ("answered_on_time", "answered_late", "transferred_late")}
+        held["open_overdue"] = overdue.get(unit_id, 0)
+        if not (found["received"] or found["escalated"] or any(held.values())):
+            continue  # only answers without a holding, or nothing: no row, as before the summaries
+        mean, p90 = mean_and_p90(found["working_days"])
+        result[unit_id] = {"received": found["received"], **held, **on_time(held, minimum),
+                           "escalated": found["escalated"], "mean_working_days": mean, "p90_working_days": p90}
+    return result
+
+
+def monthly_figures(date_from: dt.date, date_to: dt.date, unit_ids: set[int] | None = None,
+                    summaries: bool = True) -> dict[int, dict]:
     """The on-time counts by unit and calendar month: {unit id: {first day of the month: figures}}.
 
-    Three grouped statements per month (months are local, so their bounds are computed here, not in SQL).
-    """
+    Closed months kept in the monthly summaries are read from them (two statements for all of
+    them); the others are counted, three grouped statements each (months are local, so their
+    bounds are computed here, not in SQL)."""
+    from feedback.plugins.accountability import summaries as kept
+
     minimum = current_app.config["RATE_MIN_ITEMS"]
+    now = utcnow()
+    months = set(kept.summarised(date_from, date_to, now) if summaries else [])
     result: dict[int, dict] = {}
+    for unit_id, by_month in kept.read_by_month(sorted(months), unit_ids).items():
+        for first, held in by_month.items():
+            if any(held.values()):
+                result.setdefault(unit_id, {})[first] = {**held, **on_time(held, minimum)}
     first = date_from.replace(day=1)
     while first <= date_to:
         following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        start, end = local_day_bounds(max(first, date_from), min(following - dt.timedelta(days=1), date_to))
-        for unit_id, held in holding_counts(start, end, unit_ids).items():
-            result.setdefault(unit_id, {})[first] = {**held, **on_time(held, minimum)}
+        if first not in months:
+            start, end = local_day_bounds(max(first, date_from), min(following - dt.timedelta(days=1), date_to))
+            for unit_id, held in holding_counts(start, end, unit_ids).items():
+                result.setdefault(unit_id, {})[first] = {**held, **on_time(held, minimum)}
         first = following
     return result

@@ -99,7 +99,8 @@ def _low_satisfaction(unit: Unit, start: dt.datetime, now: dt.datetime) -> list[
     threshold = float(current_app.config["DIALOGUES_LOW_SATISFACTION"])
     found = []
     for figures in hook().feedback_unit_statistics(units=[unit], date_from=start.astimezone(LOCAL_TZ).date(),
-                                                   date_to=now.astimezone(LOCAL_TZ).date(), by_month=False):
+                                                   date_to=now.astimezone(LOCAL_TZ).date(), by_month=False,
+                                                   names=None):
         for name, value in sorted((figures or {}).get(unit.id, {}).items()):
             if name.endswith("satisfaction_rate") and value is not None and value < threshold:
                 found.append(Suggestion("low_satisfaction", _("Satisfaction of citizens and businesses"), value,

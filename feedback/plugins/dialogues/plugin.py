@@ -86,14 +86,34 @@ def feedback_obligations_due(owner_type, notices, now):
 
 
 @hookimpl
-def feedback_unit_statistics(units, date_from, date_to, by_month):
+def feedback_unit_statistics(units, date_from, date_to, by_month, names):
     """Dialogues held, late dialogues and minutes, and commitments open, overdue and kept."""
     if by_month:
         return None  # figures for the whole period only
+    if names is not None and not names & {"dialogues_held", "dialogue_late", "minutes_late", "commitments_open",
+                                          "commitments_overdue", "commitments_kept", "commitments_done_late",
+                                          "commitments_kept_rate"}:
+        return None  # the caller shows none of them
     from feedback.plugins.dialogues.overview import unit_figures
 
     # None when there is nothing to give: an empty answer reads as "keeps these figures, none yet".
     return unit_figures(units, date_from, date_to) or None
+
+
+@hookimpl
+def feedback_unit_statistics_columns():
+    from flask_babel import lazy_gettext as _l
+
+    from feedback.exports import Column
+
+    return [Column("dialogues_held", _l("Dialogue sessions held"), "int"),
+            Column("dialogue_late", _l("Late with its dialogue"), "bool"),
+            Column("minutes_late", _l("Minutes late"), "int"),
+            Column("commitments_open", _l("Commitments open"), "int"),
+            Column("commitments_overdue", _l("Commitments overdue"), "int"),
+            Column("commitments_kept", _l("Commitments kept on time"), "int"),
+            Column("commitments_done_late", _l("Commitments done late"), "int"),
+            Column("commitments_kept_rate", _l("Share of commitments done that were kept on time"), "percent")]
 
 
 @hookimpl

@@ -85,10 +85,18 @@ def register_rows(views: Iterable[Mapping]) -> Rows:
 
 def unit_rows(units: list[Mapping]) -> Rows:
     """The figures by unit; what other plugins give (feedback_unit_statistics) beyond UNIT_COLUMNS
-    follows as columns named by their key, so that every format holds every figure."""
+    follows, headed as those plugins say (feedback_unit_statistics_columns) or else by its key, so
+    that every format holds every figure."""
+    from feedback.pluginmanager import hook
+
     known = {column.key for column in UNIT_COLUMNS}
+    labelled = {}
+    for group in hook().feedback_unit_statistics_columns():
+        for column in group or ():
+            labelled.setdefault(column.key, column)
     extra = sorted({key for row in units for key in row} - known)
-    columns = UNIT_COLUMNS + tuple(Column(key, key, _type_of([row.get(key) for row in units])) for key in extra)
+    columns = UNIT_COLUMNS + tuple(labelled.get(key) or Column(key, key, _type_of([row.get(key) for row in units]))
+                                   for key in extra)
     return Rows(columns, units, title=_("Figures by unit"))
 
 

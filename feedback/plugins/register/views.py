@@ -161,8 +161,8 @@ def dashboard():
     form, period = _period()
     if period is None:
         return render_template("register/dashboard.html", form=form, figures=None), 400
-    figures = stats.dashboard(*period)
-    months = stats.trend(period[1])
+    figures = stats.dashboard(*period, names=stats.SHOWN)
+    months = stats.trend(period[1], names=stats.SHOWN_BY_MONTH)
     return render_template("register/dashboard.html", form=form, figures=figures,
                            ranking=shown.ranking_chart(figures) if figures["on_time"] else None,
                            trend=shown.trend_chart(months, figures["target"]) if months is not None else None,
@@ -175,8 +175,8 @@ def unit_dashboard(code: str):
     form, period = _period()
     if period is None:
         return render_template("register/unit.html", form=form, unit=unit, figures=None), 400
-    figures = stats.dashboard(*period, unit=unit)
-    months = stats.trend(period[1], unit=unit)
+    figures = stats.dashboard(*period, unit=unit, names=stats.SHOWN)
+    months = stats.trend(period[1], unit=unit, names=stats.SHOWN_BY_MONTH)
     return render_template("register/unit.html", form=form, unit=unit, figures=figures,
                            trend=shown.trend_chart(months, figures["target"]) if months is not None else None,
                            period_args={"date_from": period[0].isoformat(), "date_to": period[1].isoformat()})

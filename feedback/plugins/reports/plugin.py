@@ -66,13 +66,28 @@ def feedback_survey_answered(response):
 
 
 @hookimpl
-def feedback_unit_statistics(units, date_from, date_to, by_month):
+def feedback_unit_statistics(units, date_from, date_to, by_month, names):
     """The satisfaction index of REPORTS_SURVEY per unit (own answers), over the whole months of the
     period: ``survey_responses``, ``satisfaction_answers``, ``satisfaction_satisfied`` and
     ``satisfaction_rate``."""
+    if names is not None and not names & {"survey_responses", "satisfaction_answers", "satisfaction_satisfied",
+                                          "satisfaction_rate"}:
+        return None  # the caller shows none of them
     from feedback.plugins.reports.statistics import unit_figures
 
     return unit_figures(units, date_from, date_to, by_month)
+
+
+@hookimpl
+def feedback_unit_statistics_columns():
+    from flask_babel import lazy_gettext as _l
+
+    from feedback.exports import Column
+
+    return [Column("survey_responses", _l("People who answered"), "int"),
+            Column("satisfaction_answers", _l("Rated answers"), "int"),
+            Column("satisfaction_satisfied", _l("Satisfied answers"), "int"),
+            Column("satisfaction_rate", _l("Satisfaction rate"), "percent")]
 
 
 # trylast: pluggy calls the plugins registered later first, and the snapshots need the surveys' demo answers.

@@ -58,7 +58,8 @@ def scorecard_figures(unit: Unit, month: dt.date, dialogue_months: int) -> dict:
     registered later first, so an installed plugin overrides a built-in one."""
     end = month_end(month)
     on_time = None
-    for answer in hook().feedback_unit_statistics(units=[unit], date_from=month, date_to=end, by_month=False):
+    for answer in hook().feedback_unit_statistics(units=[unit], date_from=month, date_to=end, by_month=False,
+                                                   names=None):
         figures = (answer or {}).get(unit.id) or {}
         if on_time is None and ("on_time_rate" in figures or "answered_on_time" in figures):
             on_time = figures
@@ -66,7 +67,8 @@ def scorecard_figures(unit: Unit, month: dt.date, dialogue_months: int) -> dict:
     for _index in range(dialogue_months - 1):
         start = (start - dt.timedelta(days=1)).replace(day=1)
     dialogues = None
-    for answer in hook().feedback_unit_statistics(units=[unit], date_from=start, date_to=end, by_month=False):
+    for answer in hook().feedback_unit_statistics(units=[unit], date_from=start, date_to=end, by_month=False,
+                                                   names=None):
         figures = (answer or {}).get(unit.id) or {}
         if dialogues is None and "dialogues_held" in figures:
             dialogues = figures

@@ -91,7 +91,8 @@ def test_a_late_then_transferred_item_stays_late_in_every_figure(app, client, la
 
         stp_id = get_unit("P.STP").id
         answers = [answer for answer in hook().feedback_unit_statistics(
-            units=None, date_from=local(2026, 11, 1).date(), date_to=local(2026, 11, 20).date(), by_month=False)
+            units=None, date_from=local(2026, 11, 1).date(), date_to=local(2026, 11, 20).date(), by_month=False,
+            names=None)
             if answer and stp_id in answer]
         assert [answer[stp_id]["transferred_late"] for answer in answers] == [1]
 

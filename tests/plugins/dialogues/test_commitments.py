@@ -187,10 +187,13 @@ def test_hook_feedback_unit_statistics_gives_the_dialogue_figures(app, db, peopl
         0, 1, 1, 1)
     merged = {}
     for answer in hook().feedback_unit_statistics(units=[get_unit("P.STP")], date_from=period[0],
-                                                  date_to=period[1], by_month=False):
+                                                  date_to=period[1], by_month=False, names=None):
         for unit_id, values in (answer or {}).items():
             merged.setdefault(unit_id, {}).update(values)
     assert merged[get_unit("P.STP").id]["dialogues_held"] == 1
+    # Every figure it gives has a column for the downloads (feedback_unit_statistics_columns).
+    columns = {column.key for group in hook().feedback_unit_statistics_columns() for column in group or ()}
+    assert set(stp) <= columns and set(xa) <= columns
 
 
 def test_hook_feedback_dialogue_held(app, db, people, register_plugin):

@@ -62,6 +62,16 @@ def test_the_figures_match_a_hand_count(client, people, clock):
     assert sorted((row["unit"]["code"], row["late_days"]) for row in late) == [("P.STP", 4), ("P.STP", 9), ("P.XA", 9)]
 
 
+def test_open_items_are_counted_at_the_end_of_the_period(client, people, clock):
+    _seed(client, clock)
+    # On 10/03 the item answered on 20/03 was still open beside the one never answered; the one
+    # answered on 03/03 was not, and the one filed on 25/03 not yet.
+    data = json.loads(client.get("/dashboard/stats.json?date_from=2026-03-01&date_to=2026-03-10").get_data(as_text=True))
+    assert {row["unit"]: row["open"] for row in data["units"]} == {"P.STP": 2, "P.XA": 1}
+    unit_page = client.get("/dashboard/units/P.XA?date_from=2026-03-01&date_to=2026-03-10").get_data(as_text=True)
+    assert re.findall(r'<td class="num[^"]*" data-label="Đang xử lý">([^<]*)</td>', unit_page) == ["1"]
+
+
 def test_charts_are_svg_without_scripts_or_inline_styles(client, people, clock):
     _seed(client, clock)
     page = client.get("/dashboard?date_from=2026-03-01&date_to=2026-03-31").get_data(as_text=True)
@@ -121,11 +131,73 @@ def test_hook_feedback_unit_statistics(app, client, people, clock, register_plug
 
         stp = get_unit("P.STP")
         answers = [answer for answer in hook().feedback_unit_statistics(
-            units=[stp], date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 31), by_month=True) if answer]
+            units=[stp], date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 3, 31), by_month=True, names=None) if answer]
         assert {stp.id: {dt.date(2026, 3, 1): {
             "answered": 2, "answered_on_time": 1, "answered_late": 1, "transferred_late": 0, "open_overdue": 1,
             "counted": 3, "on_time_rate": 0.3333, "on_time_rate_low": 0.0615, "on_time_rate_high": 0.7923,
             "too_few": True}}} in answers
+
+
+def test_hook_feedback_unit_statistics_columns(client, people, clock, register_plugin):
+    """The downloads head other plugins' figures as those plugins say, in the visitor's language;
+    a figure without a column is headed by its name."""
+    from flask_babel import lazy_gettext as _l
+
+    from feedback import hookimpl
+    from feedback.exports import Column
+
+    overdue = _seed(client, clock)
+
+    class Satisfaction:
+        @hookimpl
+        def feedback_unit_statistics(self, units, date_from, date_to, by_month):
+            from feedback.items.services import find_item
+
+            return None if by_month else {find_item(overdue["code"]).unit_id: {"satisfied_rate": 0.75, "nameless": 3}}
+
+        @hookimpl
+        def feedback_unit_statistics_columns(self):
+            return [Column("satisfied_rate", _l("Satisfaction rate"), "percent")]
+
+    register_plugin(Satisfaction())
+    query = "date_from=2026-03-01&date_to=2026-03-31"
+    header = client.get(f"/dashboard/stats.csv?{query}").get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
+    assert header.split(",")[-2:] == ["nameless", "Tỉ lệ hài lòng"] and "Đã tiếp nhận" in header
+    header = client.get(f"/dashboard/stats.csv?{query}&lang=en").get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
+    assert header.split(",")[-2:] == ["nameless", "Satisfaction rate"] and "Received" in header
+    # The built-in plugins head every figure they give.
+    with client.application.test_request_context("/?lang=en"):
+        from feedback.pluginmanager import hook
+
+        headers = {column.key: str(column.header) for group in hook().feedback_unit_statistics_columns()
+                   for column in group or ()}
+    assert headers["commitments_open"] == "Commitments open" and headers["satisfaction_rate"] == "Satisfaction rate"
+
+
+def test_the_pages_ask_for_the_figures_they_show_and_downloads_for_all(client, people, clock, register_plugin):
+    """A plugin whose figures a page does not show may leave them uncounted (``names``)."""
+    from feedback import hookimpl
+
+    _seed(client, clock)
+
+    class Asked:
+        def __init__(self):
+            self.names = []
+
+        @hookimpl
+        def feedback_unit_statistics(self, units, date_from, date_to, by_month, names):
+            self.names.append(names)
+
+    plugin = register_plugin(Asked())
+    query = "date_from=2026-03-01&date_to=2026-03-31"
+    assert client.get(f"/dashboard?{query}").status_code == 200
+    assert client.get(f"/dashboard/units/P.STP?{query}").status_code == 200
+    assert len(plugin.names) == 4 and all("answered_on_time" in names and "satisfaction_rate" not in names
+                                          for names in plugin.names)
+    assert "on_time_rate_low" in plugin.names[0] and "received" in plugin.names[0]
+    plugin.names.clear()
+    assert client.get(f"/dashboard/stats.xlsx?{query}").status_code == 200
+    assert plugin.names == [None, None]
 
 
 def test_without_accountability_the_dashboard_says_it_has_no_on_time_figures(make_app, people, clock):

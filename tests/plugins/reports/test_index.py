@@ -138,7 +138,7 @@ def test_other_plugins_get_the_index_through_the_statistics_hook(app, seeded):
     def asked(by_month=False):
         answers = hook().feedback_unit_statistics(units=[get_unit("P.STP"), get_unit("P.XA")],
                                                   date_from=seeded["month"], date_to=seeded["month"] + dt.timedelta(days=40),
-                                                  by_month=by_month)
+                                                  by_month=by_month, names=None)
         merged = {}
         for answer in answers:
             for unit_id, figures in (answer or {}).items():
