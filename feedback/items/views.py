@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest
 
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_options
+from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_picker
 from feedback.items import kept, receipts, services
 from feedback.items.access import filer_item, grant_filer_access, staff_item
 from feedback.items.attachments import read_uploads
@@ -60,7 +60,7 @@ def read_submission_token(signed: str) -> str:
 
 
 def _fill_choices(form: FilingForm) -> None:
-    form.unit.choices = choices(unit_options(blank=_("— I do not know —"), current_only=True, with_code=False))
+    unit_picker(form.unit, blank=_("— I do not know —"), current_only=True, with_code=False)
     unit = db.session.scalar(select(Unit).where(Unit.code == form.unit.data)) if form.unit.data else None
     procedures = search_procedures(unit=unit, limit=1000) if unit else []
     form.procedure.choices = choices([("", _("— None or I do not know —"))] +
@@ -360,7 +360,7 @@ def staff_only():
 @staff_bp.route("/items")
 def items():
     form = ListFilterForm(request.args)
-    form.unit.choices = choices(unit_options(blank=_("All my units")) + [("none", _("Reception queue (no unit)"))])
+    unit_picker(form.unit, blank=_("All my units"), extra=(("none", _("Reception queue (no unit)")),))
     form.status.choices = choices([("", _("Any status"))] + list(STATUSES.items()))
     form.kind.choices = choices([("", _("Any kind"))] + list(KINDS.items()))
     form.topic.choices = choices([("", _("Any topic"))] + list(TOPICS.items()))
@@ -426,7 +426,7 @@ def item(code: str):
 
 
 def _item_page(found: Item, form: ActionForm, status: int = 200):
-    form.unit.choices = choices(unit_options(blank="", current_only=True, with_code=False))
+    unit_picker(form.unit, blank="", current_only=True, with_code=False)
     form.grounds.choices = choices([("", "")] + [(code, f"{reason['label']} ({reason['legal_basis']})")
                                                  for code, reason in services.transfer_reasons().items()])
     actions = [ACTIONS[name] for name in allowed_actions(found.status) if name != "withdraw"]
