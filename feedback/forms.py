@@ -122,29 +122,37 @@ class _PrerenderedSelect(Select):
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{html}</select>")
 
 
-def _unit_choices(blank: str | None, current_only: bool, with_code: bool, extra: tuple = ()) -> _RenderedOptions:
-    """The units' options, kept by the process for the version of the units it read them at: the
-    database's mark of the last change (feedback.versions), with the units' count and largest id (rows
-    written in bulk, outside the models), and today's date (units that begin or end)."""
+def units_kept() -> dict:
+    """What this process rendered from the units (pickers, and pages' parts that hold one), valid
+    for the version of the units the database has now: the database's mark of the last change
+    (feedback.versions), with the units' count and largest id (rows written in bulk, outside the
+    models), and today's date (units that begin or end). One query."""
     from flask import current_app
 
     from feedback.timeutil import local_today
     from feedback.units.models import Unit
-    from feedback.units.services import list_unit_names, tree
     from feedback.versions import mark
 
     version = (*db.session.execute(select(mark("units"), func.count(Unit.id), func.max(Unit.id))).one(),
                local_today())
-    kept = current_app.extensions.get("feedback.unit_options")
+    kept = current_app.extensions.get("feedback.units_kept")
     if kept is None or kept[0] != version:
-        kept = current_app.extensions["feedback.unit_options"] = (version, {})
-    key = (blank, current_only, with_code, extra)
-    options = kept[1].get(key)
+        kept = current_app.extensions["feedback.units_kept"] = (version, {})
+    return kept[1]
+
+
+def _unit_choices(blank: str | None, current_only: bool, with_code: bool, extra: tuple = ()) -> _RenderedOptions:
+    """The units' options, rendered once per version of the units (:func:`units_kept`)."""
+    from feedback.units.services import list_unit_names, tree
+
+    kept = units_kept()
+    key = ("unit options", blank, current_only, with_code, extra)
+    options = kept.get(key)
     if options is None:
         pairs = [("", blank)] if blank is not None else []
         for depth, unit in tree(list_unit_names(current_only=current_only)):
             pairs.append((unit.code, f"{'— ' * depth}{unit.name}" + (f" ({unit.code})" if with_code else "")))
-        options = kept[1][key] = _RenderedOptions(pairs + list(extra))
+        options = kept[key] = _RenderedOptions(pairs + list(extra))
     return options
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_picker
+from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_picker, units_kept
 from feedback.items import kept, receipts, services
 from feedback.items.access import filer_item, grant_filer_access, staff_item
 from feedback.items.attachments import read_uploads
@@ -115,6 +116,25 @@ class Try:
         return {"kept_token": self.token, "kept_files": kept.listed(self.token)}
 
 
+# Stands for the one-time submission token in the kept fields of a new filing form.
+_TOKEN_SLOT = "submission-token-of-this-request"
+
+
+def _new_form_fields(form: FilingForm) -> Markup:
+    """The fields of a new filing form without a unit chosen, rendered once per language, kind and
+    version of the units (feedback.forms.units_kept), with this request's one-time token put in.
+    Nothing in them belongs to a visitor: the CSRF token is outside them, rendered each time."""
+    kept = units_kept()
+    key = ("filing fields", str(get_locale()), form.kind.data)
+    fields = kept.get(key)
+    if fields is None:
+        token, form.submission.data = form.submission.data, _TOKEN_SLOT
+        _fill_choices(form)
+        fields = kept[key] = render_template("items/_filing_fields.html", form=form)
+        form.submission.data = token
+    return Markup(fields.replace(_TOKEN_SLOT, form.submission.data))
+
+
 @bp.route("/file", methods=["GET", "POST"])
 @limited("RATELIMIT_FILING", methods=["POST"])
 def file():
@@ -126,6 +146,8 @@ def file():
         form.submission.data = new_submission_token()
     kiosk = request.args.get("channel") == "kiosk"
     if request.method == "GET":
+        if not form.unit.data and form.kind.data in KINDS:
+            return render_template("items/file.html", form=form, kiosk=kiosk, fields=_new_form_fields(form))
         _fill_choices(form)
         return render_template("items/file.html", form=form, kiosk=kiosk)
     if "pick_unit" in request.form:
