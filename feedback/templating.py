@@ -134,7 +134,7 @@ def lang_url(code: str) -> str:
 def event_label(action: str) -> str:
     from feedback.items.states import EVENT_LABELS
 
-    return str(EVENT_LABELS.get(action, action))
+    return translated(EVENT_LABELS.get(action, action))
 
 
 def filesize_filter(size: int | None) -> str:
@@ -168,10 +168,22 @@ def actor_label(kind: str | None) -> str:
     return labels.get(kind or "", kind or "")
 
 
+def translated(label) -> str:
+    """A label made with lazy_gettext (the values of KINDS, TOPICS, STATUSES...) in the current
+    language, translated once per language and process like templates' messages."""
+    if isinstance(label, str):
+        return label
+    messages = _messages()
+    kept = messages.get((translated, id(label)))
+    if kept is None or kept[0] is not label:  # the label itself is kept: its id cannot be reused
+        kept = messages[(translated, id(label))] = (label, str(label))
+    return kept[1]
+
+
 def status_label(status: str | None) -> str:
     from feedback.items.states import STATUSES
 
-    return str(STATUSES.get(status, status or ""))
+    return translated(STATUSES.get(status, status or ""))
 
 
 def init_app(app: Flask) -> None:
@@ -181,7 +193,7 @@ def init_app(app: Flask) -> None:
     documents.init_app(app)
     app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, number=number_filter,
                                  isodate=isodate_filter, filesize=filesize_filter, working_days=working_days_filter)
-    app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES,
+    app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES, translated=translated,
                                  event_label=event_label, status_label=status_label, actor_label=actor_label,
                                  public_url=public_url)
     app.jinja_env.install_gettext_callables(

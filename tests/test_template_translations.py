@@ -27,3 +27,15 @@ def test_a_percent_sign_is_written_as_in_jinja_newstyle_gettext(app):
         assert render_template_string('{{ _("a <b>") }}') == "a <b>"
         assert render_template_string('{{ _("a %(x)s", x="<b>") }}') == "a &lt;b&gt;"
         assert render_template_string('{% autoescape false %}{{ _("a %(x)s", x="<b>") }}{% endautoescape %}') == "a <b>"
+
+
+def test_lazy_labels_follow_the_language_of_the_moment(app):
+    from feedback.items.models import KINDS
+    from feedback.templating import translated
+
+    with app.test_request_context("/?lang=en"):
+        assert translated(KINDS["petition"]) == "Petition"
+        with force_locale("vi"):
+            assert translated(KINDS["petition"]) == "Kiến nghị"
+        assert translated(KINDS["petition"]) == "Petition"
+        assert translated("plain text") == "plain text"

@@ -21,6 +21,7 @@ from feedback.plugins.register import figures as shown
 from feedback.plugins.register import services, stats
 from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, SearchForm
 from feedback.redaction import LABELS, segments
+from feedback.templating import translated
 from feedback.timeutil import utcnow
 from feedback.units.models import Unit
 from feedback.urls import query_values
@@ -33,7 +34,8 @@ FEED_SIZE = 50
 
 @bp.context_processor
 def labels():
-    return {"kind_label": lambda kind: str(KINDS.get(kind, kind)), "topic_label": lambda topic: str(TOPICS.get(topic, topic))}
+    return {"kind_label": lambda kind: translated(KINDS.get(kind, kind)),
+            "topic_label": lambda topic: translated(TOPICS.get(topic, topic))}
 
 
 # --- the register ---------------------------------------------------------------------------
