@@ -55,13 +55,10 @@ def configure_settings(app: Flask, config: Mapping | None) -> Config:
 
 def configure_extensions(app: Flask) -> None:
     from feedback import i18n
-    from feedback.extensions import babel, csrf, db, login_manager, migrate
+    from feedback.extensions import babel, csrf, db, login_manager
 
     db.init_app(app)
-    # Inside the package, so that an installed wheel can upgrade its database too.
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
-                     render_as_batch=True, compare_type=True, render_item=_render_migration_item,
-                     include_name=_outside_the_models)
+    _migrations_when_asked(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     login_manager.init_app(app)
@@ -80,6 +77,54 @@ def configure_extensions(app: Flask) -> None:
     # Import every core model so that the metadata (and Alembic's autogenerate) sees all tables;
     # the plugin manager imports every built-in plugin's models, switched off or not.
     import feedback.models  # noqa: F401
+
+
+def _init_migrations(app: Flask) -> None:
+    from flask_migrate import Migrate
+
+    from feedback.extensions import db
+
+    # Inside the package, so that an installed wheel can upgrade its database too.
+    Migrate().init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
+                     render_as_batch=True, compare_type=True, render_item=_render_migration_item,
+                     include_name=_outside_the_models)
+
+
+class _Extensions(dict):
+    """``app.extensions``, where Flask-Migrate's entry is made when first read: Alembic (with Mako
+    and Pygments) costs a web worker some 11 MB and a second of start-up, and only the ``flask db``
+    commands, the doctor and the tests' migrations need it."""
+
+    def __init__(self, app: Flask, *args):
+        super().__init__(*args)
+        self._app = app
+
+    def __missing__(self, key):
+        if key != "migrate":
+            raise KeyError(key)
+        _init_migrations(self._app)
+        return self[key]
+
+
+def _migrations_when_asked(app: Flask) -> None:
+    """``flask db`` and ``app.extensions["migrate"]`` as Flask-Migrate makes them, Alembic imported
+    only when one of them is used."""
+    from flask.cli import AppGroup
+
+    class Commands(AppGroup):
+        def get_command(self, ctx, name):
+            if name == "db" and name not in self.commands:
+                app.extensions["migrate"]  # noqa: B018 - made when first read; adds Flask-Migrate's group
+            return super().get_command(ctx, name)
+
+        def list_commands(self, ctx):
+            return sorted({*super().list_commands(ctx), "db"})
+
+    commands = Commands(name=app.cli.name)
+    for command in app.cli.commands.values():
+        commands.add_command(command)
+    app.cli = commands
+    app.extensions = _Extensions(app, app.extensions)
 
 
 def _render_migration_item(type_, obj, autogen_context):

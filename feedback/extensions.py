@@ -1,8 +1,8 @@
-"""The Flask extensions, created unbound and attached to an app in create_app."""
+"""The Flask extensions, created unbound and attached to an app in create_app (Flask-Migrate's only
+when first used: feedback._migrations_when_asked)."""
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -23,7 +23,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -6,9 +6,13 @@ them): a text over it is shown again on the form with a message in the user's la
 """
 
 from flask_babel import get_translations, lazy_gettext as _l, ngettext
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, StringField, TextAreaField
+from wtforms.widgets import Select, html_params
 
+from feedback.extensions import db
 from feedback.inputs import single_line, without_controls
 
 # WTForms' built-in messages that our forms can show; listed so that extraction finds them.
@@ -73,12 +77,83 @@ def choices(pairs) -> list[SelectChoice]:
 
 def unit_options(blank: str | None = None, current_only: bool = False, with_code: bool = True) -> list[tuple[str, str]]:
     """(code, label) pairs of the units in tree order, labels indented by depth."""
+    return list(_unit_choices(blank, current_only, with_code).pairs)
+
+
+def unit_picker(field, blank: str | None = None, current_only: bool = False, with_code: bool = True,
+                extra: tuple[tuple[str, str], ...] = ()) -> None:
+    """Give a select ``field`` the units as its choices (see :func:`unit_options`), with options
+    rendered once per change of the units and language rather than once per request (a province
+    has hundreds of units)."""
+    options = _unit_choices(blank, current_only, with_code, tuple(extra))
+    field.choices = options.choices
+    field.widget = options.widget
+
+
+class _RenderedOptions:
+    """A select's options as pairs, as WTForms choices, and as HTML rendered once."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = tuple(pairs)
+        self.choices = choices(pairs)
+        self.html = "".join(f'<option value="{escape(value)}">{escape(label or value)}</option>'
+                            for value, label in pairs)
+        self.widget = _PrerenderedSelect(self)
+
+
+class _PrerenderedSelect(Select):
+    """WTForms' select, with the options of :class:`_RenderedOptions` and the field's value marked
+    selected (the same HTML WTForms writes)."""
+
+    def __init__(self, options: _RenderedOptions):
+        super().__init__()
+        self.options = options
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for name in dir(flags):
+            if name in self.validation_attrs and name not in kwargs:
+                kwargs[name] = getattr(flags, name)
+        html = self.options.html
+        if field.data is not None:
+            option = f'<option value="{escape(str(field.data))}">'
+            html = html.replace(option, f'<option selected value="{escape(str(field.data))}">', 1)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{html}</select>")
+
+
+def units_kept() -> dict:
+    """What this process rendered from the units (pickers, and pages' parts that hold one), valid
+    for the version of the units the database has now: the database's mark of the last change
+    (feedback.versions), with the units' count and largest id (rows written in bulk, outside the
+    models), and today's date (units that begin or end). One query."""
+    from flask import current_app
+
+    from feedback.timeutil import local_today
+    from feedback.units.models import Unit
+    from feedback.versions import mark
+
+    version = (*db.session.execute(select(mark("units"), func.count(Unit.id), func.max(Unit.id))).one(),
+               local_today())
+    kept = current_app.extensions.get("feedback.units_kept")
+    if kept is None or kept[0] != version:
+        kept = current_app.extensions["feedback.units_kept"] = (version, {})
+    return kept[1]
+
+
+def _unit_choices(blank: str | None, current_only: bool, with_code: bool, extra: tuple = ()) -> _RenderedOptions:
+    """The units' options, rendered once per version of the units (:func:`units_kept`)."""
     from feedback.units.services import list_unit_names, tree
 
-    pairs = [("", blank)] if blank is not None else []
-    for depth, unit in tree(list_unit_names(current_only=current_only)):
-        pairs.append((unit.code, f"{'— ' * depth}{unit.name}" + (f" ({unit.code})" if with_code else "")))
-    return pairs
+    kept = units_kept()
+    key = ("unit options", blank, current_only, with_code, extra)
+    options = kept.get(key)
+    if options is None:
+        pairs = [("", blank)] if blank is not None else []
+        for depth, unit in tree(list_unit_names(current_only=current_only)):
+            pairs.append((unit.code, f"{'— ' * depth}{unit.name}" + (f" ({unit.code})" if with_code else "")))
+        options = kept[key] = _RenderedOptions(pairs + list(extra))
+    return options
 
 
 def apply_errors(form, exc) -> None:

@@ -10,3 +10,4 @@ from feedback.obligations.models import Obligation, ObligationChange, Obligation
 from feedback.surveys.models import Survey, SurveyAnswer, SurveyCondition, SurveyInvitation, SurveyOption, SurveyQuestion, \
     SurveyResponse, SurveySection, SurveyVersion  # noqa: F401
 from feedback.numbering import DocumentCounter, OutgoingDocument  # noqa: F401
+from feedback.versions import CacheVersion  # noqa: F401

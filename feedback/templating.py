@@ -6,8 +6,9 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import format_decimal, get_locale, get_translations
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from feedback.i18n import LANGUAGE_NAMES
@@ -70,15 +71,46 @@ def datetime_filter(value) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d} {value.hour:02d}:{value.minute:02d}"
 
 
+def _messages() -> dict:
+    """The translations of the current language that templates asked for so far in this process.
+
+    The request keeps the dictionary of its language beside Flask-Babel's locale (``force_locale``
+    puts another locale there, and so gets another dictionary): no locale look-up per message."""
+    babel_state = getattr(g, "_flask_babel", None)
+    kept = getattr(babel_state, "feedback_messages", None)
+    if kept is None or kept[0] is not getattr(babel_state, "babel_locale", None):
+        locale = get_locale()
+        kept = (locale, current_app.extensions.setdefault("feedback.translated", {}).setdefault(str(locale), {}))
+        babel_state = getattr(g, "_flask_babel", None)
+        if babel_state is not None:
+            babel_state.feedback_messages = kept
+    return kept[1]
+
+
 def _template_gettext(string: str) -> str:
-    """Templates' _(): a message's translation looked up once per language and process (a register
-    page asks for some 500), then read from a dictionary. Catalogues do not change while the
-    process runs; Flask-Babel keeps them for the process too."""
-    cache = current_app.extensions.setdefault("feedback.translated", {})
-    key = (str(get_locale()), string)
-    found = cache.get(key)
+    """Templates' gettext: a message's translation looked up once per language and process (a
+    register page asks for some 500), then read from a dictionary. Catalogues do not change while
+    the process runs; Flask-Babel keeps them for the process too."""
+    messages = _messages()
+    found = messages.get(string)
     if found is None:
-        found = cache[key] = get_translations().ugettext(string)
+        found = messages[string] = get_translations().ugettext(string)
+    return found
+
+
+@pass_context
+def _underscore(context, string: str, **variables) -> str:
+    """Templates' ``_("...")``: what Jinja's newstyle gettext does (escaped, then always formatted
+    with the variables), called directly rather than through Jinja's alias of ``gettext`` (two
+    indirections that cost more than the look-up itself, some 500 times a register page)."""
+    if variables or not context.eval_ctx.autoescape:
+        found = _template_gettext(string)
+        return (Markup(found) if context.eval_ctx.autoescape else found) % variables
+    # Without variables the answer is the same each time: kept, escaped and formatted.
+    messages = _messages()
+    found = messages.get((Markup, string))
+    if found is None:
+        found = messages[(Markup, string)] = Markup(_template_gettext(string)) % {}
     return found
 
 
@@ -115,7 +147,7 @@ def lang_url(code: str) -> str:
 def event_label(action: str) -> str:
     from feedback.items.states import EVENT_LABELS
 
-    return str(EVENT_LABELS.get(action, action))
+    return translated(EVENT_LABELS.get(action, action))
 
 
 def filesize_filter(size: int | None) -> str:
@@ -149,10 +181,22 @@ def actor_label(kind: str | None) -> str:
     return labels.get(kind or "", kind or "")
 
 
+def translated(label) -> str:
+    """A label made with lazy_gettext (the values of KINDS, TOPICS, STATUSES...) in the current
+    language, translated once per language and process like templates' messages."""
+    if isinstance(label, str):
+        return label
+    messages = _messages()
+    kept = messages.get((translated, id(label)))
+    if kept is None or kept[0] is not label:  # the label itself is kept: its id cannot be reused
+        kept = messages[(translated, id(label))] = (label, str(label))
+    return kept[1]
+
+
 def status_label(status: str | None) -> str:
     from feedback.items.states import STATUSES
 
-    return str(STATUSES.get(status, status or ""))
+    return translated(STATUSES.get(status, status or ""))
 
 
 def init_app(app: Flask) -> None:
@@ -162,7 +206,7 @@ def init_app(app: Flask) -> None:
     documents.init_app(app)
     app.jinja_env.filters.update(date=date_filter, datetime=datetime_filter, number=number_filter,
                                  isodate=isodate_filter, filesize=filesize_filter, working_days=working_days_filter)
-    app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES,
+    app.jinja_env.globals.update(slot=render_slot, lang_url=lang_url, language_names=LANGUAGE_NAMES, translated=translated,
                                  event_label=event_label, status_label=status_label, actor_label=actor_label,
                                  public_url=public_url)
     app.jinja_env.install_gettext_callables(
@@ -170,6 +214,7 @@ def init_app(app: Flask) -> None:
         ngettext=lambda singular, plural, n: get_translations().ungettext(singular, plural, n),
         pgettext=lambda context, string: get_translations().upgettext(context, string),
         npgettext=lambda context, singular, plural, n: get_translations().unpgettext(context, singular, plural, n))
+    app.jinja_env.globals["_"] = _underscore
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_options
+from feedback.forms import apply_errors, choices, commit_or_flash, commit_or_show_errors, unit_picker, units_kept
 from feedback.items import kept, receipts, services
 from feedback.items.access import filer_item, grant_filer_access, staff_item
 from feedback.items.attachments import read_uploads
@@ -60,7 +61,7 @@ def read_submission_token(signed: str) -> str:
 
 
 def _fill_choices(form: FilingForm) -> None:
-    form.unit.choices = choices(unit_options(blank=_("— I do not know —"), current_only=True, with_code=False))
+    unit_picker(form.unit, blank=_("— I do not know —"), current_only=True, with_code=False)
     unit = db.session.scalar(select(Unit).where(Unit.code == form.unit.data)) if form.unit.data else None
     procedures = search_procedures(unit=unit, limit=1000) if unit else []
     form.procedure.choices = choices([("", _("— None or I do not know —"))] +
@@ -115,6 +116,25 @@ class Try:
         return {"kept_token": self.token, "kept_files": kept.listed(self.token)}
 
 
+# Stands for the one-time submission token in the kept fields of a new filing form.
+_TOKEN_SLOT = "submission-token-of-this-request"
+
+
+def _new_form_fields(form: FilingForm) -> Markup:
+    """The fields of a new filing form without a unit chosen, rendered once per language, kind and
+    version of the units (feedback.forms.units_kept), with this request's one-time token put in.
+    Nothing in them belongs to a visitor: the CSRF token is outside them, rendered each time."""
+    kept = units_kept()
+    key = ("filing fields", str(get_locale()), form.kind.data)
+    fields = kept.get(key)
+    if fields is None:
+        token, form.submission.data = form.submission.data, _TOKEN_SLOT
+        _fill_choices(form)
+        fields = kept[key] = render_template("items/_filing_fields.html", form=form)
+        form.submission.data = token
+    return Markup(fields.replace(_TOKEN_SLOT, form.submission.data))
+
+
 @bp.route("/file", methods=["GET", "POST"])
 @limited("RATELIMIT_FILING", methods=["POST"])
 def file():
@@ -126,6 +146,8 @@ def file():
         form.submission.data = new_submission_token()
     kiosk = request.args.get("channel") == "kiosk"
     if request.method == "GET":
+        if not form.unit.data and form.kind.data in KINDS:
+            return render_template("items/file.html", form=form, kiosk=kiosk, fields=_new_form_fields(form))
         _fill_choices(form)
         return render_template("items/file.html", form=form, kiosk=kiosk)
     if "pick_unit" in request.form:
@@ -360,7 +382,7 @@ def staff_only():
 @staff_bp.route("/items")
 def items():
     form = ListFilterForm(request.args)
-    form.unit.choices = choices(unit_options(blank=_("All my units")) + [("none", _("Reception queue (no unit)"))])
+    unit_picker(form.unit, blank=_("All my units"), extra=(("none", _("Reception queue (no unit)")),))
     form.status.choices = choices([("", _("Any status"))] + list(STATUSES.items()))
     form.kind.choices = choices([("", _("Any kind"))] + list(KINDS.items()))
     form.topic.choices = choices([("", _("Any topic"))] + list(TOPICS.items()))
@@ -426,7 +448,7 @@ def item(code: str):
 
 
 def _item_page(found: Item, form: ActionForm, status: int = 200):
-    form.unit.choices = choices(unit_options(blank="", current_only=True, with_code=False))
+    unit_picker(form.unit, blank="", current_only=True, with_code=False)
     form.grounds.choices = choices([("", "")] + [(code, f"{reason['label']} ({reason['legal_basis']})")
                                                  for code, reason in services.transfer_reasons().items()])
     actions = [ACTIONS[name] for name in allowed_actions(found.status) if name != "withdraw"]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback.extensions import db
 from feedback.timeutil import UTCDateTime, local_today, utcnow
+from feedback.versions import watch
 
 # The kinds of unit in the two-level local government (since 1 July 2025), and what the
 # older seeds still call districts.
@@ -121,3 +122,7 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"
+
+
+# The unit pickers are rendered once per change of the units (feedback.forms.unit_picker).
+watch(Unit, "units")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -16,9 +18,10 @@ from feedback.extensions import db
 from feedback.errors import Invalid
 from feedback.forms import Form, apply_errors, choices, commit_or_show_errors
 from feedback.items.access import filer_item
-from feedback.items.models import KINDS, TOPICS, Item
+from feedback.items.models import KINDS, TOPICS, Item, Response
 from feedback.items.services import handles_reception, units_in_scope
 from feedback.items.states import OPEN_STATUSES
+from feedback.pagination import Keyset
 from feedback.plugins.accountability import delegations
 from feedback.plugins.accountability import rules as deadline_rules
 from feedback.plugins.accountability.models import ApologyLetter, DeadlineRule
@@ -38,19 +41,30 @@ bp = Blueprint("accountability", __name__, template_folder="templates")
 @bp.route("/staff/inbox")
 @login_required
 def inbox():
+    """Open items by urgency, a keyset page at a time in the order of their deadlines (the sections
+    follow one another in that order); each heading counts its items on every page."""
     scope = units_in_scope(current_user)
-    # Obligations, drafts and units of every row in a few queries, not a few per row.
-    query = select(Item).where(Item.status.in_(OPEN_STATUSES)).options(
-        selectinload(Item.obligations), selectinload(Item.responses), joinedload(Item.unit))
+    mine = None
     if scope is not None:
         mine = (Item.assignee_id == current_user.id) | Item.unit_id.in_(scope)
         # The reception desk's own items: those waiting for their unit.
-        query = query.where(mine | Item.unit_id.is_(None) if handles_reception(current_user) else mine)
-    items = db.session.scalars(query.order_by(Item.due_at.asc().nulls_last(), Item.id)).all()
+        mine = mine | Item.unit_id.is_(None) if handles_reception(current_user) else mine
+    query = select(Item).where(Item.status.in_(OPEN_STATUSES))
+    if mine is not None:
+        query = query.where(mine)
+    # Obligations, drafts and units of every row in a few queries, not a few per row.
+    query = query.options(selectinload(Item.obligations), selectinload(Item.responses), joinedload(Item.unit))
+    try:
+        items, next_cursor = INBOX_ORDER.page(query, request.args.get("cursor") or None,
+                                              current_app.config["PAGE_SIZE"])
+    except Invalid as exc:
+        flash(str(exc.message), "error")
+        return render_template("accountability/inbox.html", sections=[], next_url=None, first_page=False), 400
     now = utcnow()
     today_end = local_deadline(local_today())
     soon_end = local_deadline(Calendar.load().add_working_days(local_today(), current_app.config[
         "REMINDER_WORKING_DAYS_BEFORE"])[0])
+    totals = _inbox_totals(mine, now, today_end, soon_end)
     drafts = [item for item in items if item.pending_draft is not None]
     sections = [
         ("overdue", _("Overdue"), [i for i in items if i.due_at and i.due_at < now]),
@@ -59,7 +73,36 @@ def inbox():
         ("approval", _("Drafts waiting for approval"), drafts),
         ("later", _("Later"), [i for i in items if not i.due_at or i.due_at > soon_end]),
     ]
-    return render_template("accountability/inbox.html", sections=sections)
+    sections = [(key, title, rows, totals[key]) for key, title, rows in sections]
+    next_url = url_for("accountability.inbox", cursor=next_cursor) if next_cursor else None
+    return render_template("accountability/inbox.html", sections=sections, next_url=next_url,
+                           first_page=not request.args.get("cursor"))
+
+
+# Items without a deadline come last.
+_NO_DEADLINE = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+INBOX_ORDER = Keyset(salt="inbox-cursor", sort="due_asc", sort_value=func.coalesce(Item.due_at, _NO_DEADLINE),
+                     id_column=Item.id, descending=False, key="due_at", missing=_NO_DEADLINE)
+
+
+def _inbox_totals(mine, now: dt.datetime, today_end: dt.datetime, soon_end: dt.datetime) -> dict[str, int]:
+    """How many open items each section holds on all pages: one query."""
+    draft = select(Response.id).where(Response.item_id == Item.id, Response.published_at.is_(None),
+                                      Response.discarded.is_(False)).exists()
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    query = select(
+        count(Item.due_at < now),
+        count((Item.due_at >= now) & (Item.due_at <= today_end)),
+        count((Item.due_at > today_end) & (Item.due_at <= soon_end)),
+        count(draft),
+        count(Item.due_at.is_(None) | (Item.due_at > soon_end)),
+    ).where(Item.status.in_(OPEN_STATUSES))
+    if mine is not None:
+        query = query.where(mine)
+    return dict(zip(("overdue", "today", "soon", "approval", "later"), db.session.execute(query).one()))
 
 
 # --- delegation -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from feedback import exports
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_options
+from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_picker
 from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
@@ -21,6 +21,7 @@ from feedback.plugins.register import figures as shown
 from feedback.plugins.register import services, stats
 from feedback.plugins.register.forms import PeriodForm, RatingForm, ReviewForm, SearchForm
 from feedback.redaction import LABELS, segments
+from feedback.templating import translated
 from feedback.timeutil import utcnow
 from feedback.units.models import Unit
 from feedback.urls import query_values
@@ -33,7 +34,8 @@ FEED_SIZE = 50
 
 @bp.context_processor
 def labels():
-    return {"kind_label": lambda kind: str(KINDS.get(kind, kind)), "topic_label": lambda topic: str(TOPICS.get(topic, topic))}
+    return {"kind_label": lambda kind: translated(KINDS.get(kind, kind)),
+            "topic_label": lambda topic: translated(TOPICS.get(topic, topic))}
 
 
 # --- the register ---------------------------------------------------------------------------
@@ -41,7 +43,7 @@ def labels():
 
 def _search_form() -> SearchForm:
     form = SearchForm(request.args)
-    form.unit.choices = choices(unit_options(blank=_("All units"), with_code=False))
+    unit_picker(form.unit, blank=_("All units"), with_code=False)
     form.field.choices = choices([("", _("All fields"))] + [(name, name) for name in services.fields()])
     form.kind.choices = choices([("", _("Any kind"))] + list(KINDS.items()))
     form.topic.choices = choices([("", _("Any topic"))] + list(TOPICS.items()))
