@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.helpers import axe_violations
+from tests.helpers import LOCAL, axe_violations, survey_answers
 
 PHONE_WIDTH = 390
 EVERY_IMPACT = ("minor", "moderate", "serious", "critical")
@@ -26,25 +26,29 @@ LAYOUT = """() => {
 
 
 def _answers(survey_id: int, month: dt.date) -> None:
+    """34 people answer for the department and 3 for the commune on the 10th of ``month``, which is
+    then frozen."""
     from feedback.extensions import db
-    from feedback.plugins.reports.results import find_survey
     from feedback.plugins.reports.snapshot import freeze_month
+    from feedback.surveys.models import Survey
+    from feedback.surveys.services import Answering, submit_response
     from feedback.timeutil import utcnow
-    from tests.plugins.reports.conftest import answered_in, submit
 
-    for number in range(34):
-        value = 5 if number < 25 else 4 if number < 30 else 2
-        submit(survey_id, "P.STP", value, answered_in(month) + dt.timedelta(minutes=number))
-    for number in range(3):
-        submit(survey_id, "P.XA", 3 + number % 2, answered_in(month, hour=10) + dt.timedelta(minutes=number))
-    freeze_month(find_survey(survey_id), month, utcnow())
+    survey = db.session.get(Survey, survey_id)
+    morning = dt.datetime.combine(month.replace(day=10), dt.time(9), tzinfo=LOCAL)
+    people = [("P.STP", 5 if number < 25 else 4 if number < 30 else 2) for number in range(34)]
+    people += [("P.XA", 3 + number % 2) for number in range(3)]
+    for number, (unit, value) in enumerate(people):
+        submit_response(Answering(survey=survey, unit=unit, source="json", channel="link",
+                                  answers=survey_answers(survey_id, value), sender="browser-test",
+                                  submitted_at=morning + dt.timedelta(minutes=number)))
+    freeze_month(survey, month, utcnow())
     db.session.commit()
 
 
 def test_the_results_fit_a_phone(app, sipas, browse):
-    from tests.plugins.reports.conftest import last_month
-
-    month = last_month()
+    today = dt.datetime.now(LOCAL).date()
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)  # the month that has ended
     with app.app_context():
         _answers(sipas, month)
     phone = browse("phone")
