@@ -86,8 +86,8 @@ def _init_migrations(app: Flask) -> None:
 
     # Inside the package, so that an installed wheel can upgrade its database too.
     Migrate().init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
-                     render_as_batch=True, compare_type=True, render_item=_render_migration_item,
-                     include_name=_outside_the_models)
+                       render_as_batch=True, compare_type=True, render_item=_render_migration_item,
+                       include_name=_outside_the_models)
 
 
 class _Extensions(dict):

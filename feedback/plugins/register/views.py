@@ -4,14 +4,15 @@ the filer's rating and the staff review of public texts."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from feedback import exports
 from feedback.errors import ServiceError
 from feedback.extensions import db
-from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_picker
+from feedback.forms import apply_errors, choices, commit_or_show_errors, unit_picker, units_kept
 from feedback.items import services as items
 from feedback.items.models import KINDS, TOPICS
 from feedback.items.states import STATUSES
@@ -81,7 +82,23 @@ def index():
     args = {key: value for key, value in query_values(drop=("cursor", "fmt")).items() if value}
     next_url = url_for("register.index", **args, cursor=next_cursor) if next_cursor else None
     return render_template("register/index.html", form=form, rows=services.views_of(entries), next_url=next_url,
-                           download_args=args, found=found, count_cap=services.COUNT_CAP)
+                           download_args=args, found=found, count_cap=services.COUNT_CAP,
+                           search_form=_empty_search_form(form))
+
+
+def _empty_search_form(form: SearchForm) -> Markup | None:
+    """The search form of the register's first page (nothing asked), rendered once per language,
+    list of fields and version of the units (feedback.forms.units_kept); None when something was
+    asked (the form shows it)."""
+    if request.args:
+        return None
+    kept = units_kept()
+    key = ("register search form", str(get_locale()), tuple(choice.value for choice in form.field.choices))
+    html = kept.get(key)
+    if html is None:
+        # nosec: rendered by our template, escaped by Jinja.
+        html = kept[key] = Markup(render_template("register/_search_form.html", form=form))  # nosec B704
+    return html
 
 
 @bp.route("/register/items/<code>")
