@@ -125,18 +125,25 @@ def isodate_filter(value) -> str:
 def number_filter(value) -> str:
     if value is None:
         return ""
+    # What format_decimal gives (its pattern "#,##0.###"), at a fraction of its cost, for counts
+    # and for rates already rounded (a dashboard shows some two thousand); the rest goes to Babel.
     if type(value) is int and value >= 0:
-        # A count, grouped by the language's separator: what format_decimal gives, at a fraction of
-        # its cost (a dashboard shows some two thousand).
-        return f"{value:,}".replace(",", _group_symbol(str(get_locale())))
+        return f"{value:,}".replace(",", _symbols(str(get_locale()))[0])
+    if type(value) is float and 0 <= value < 1e15:
+        whole, _dot, fraction = repr(value).partition(".")
+        if whole.isdigit() and fraction.isdigit() and len(fraction) <= 3:
+            group, decimal = _symbols(str(get_locale()))
+            fraction = fraction.rstrip("0")
+            return f"{int(whole):,}".replace(",", group) + (decimal + fraction if fraction else "")
     return format_decimal(value)
 
 
 @functools.lru_cache(maxsize=16)
-def _group_symbol(locale: str) -> str:
-    from babel.numbers import get_group_symbol
+def _symbols(locale: str) -> tuple[str, str]:
+    """The language's group and decimal separators."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
 
-    return get_group_symbol(locale)
+    return get_group_symbol(locale), get_decimal_symbol(locale)
 
 
 def lang_url(code: str) -> str:

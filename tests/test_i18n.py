@@ -56,7 +56,8 @@ def test_counts_are_formatted_as_babel_formats_any_number(app):
 
     for lang in ("vi", "en"):
         with app.test_request_context(f"/?lang={lang}"):
-            for value in (0, 7, 999, 1000, 8035, 1234567, -1234, 12.5, 1234.567, 0.3333):
+            for value in (0, 7, 999, 1000, 8035, 1234567, -1234, 12.5, 1234.567, 0.3333, 33.3, 100.0, 0.0, 0.5,
+                          1234.5, 0.1 + 0.2, 2.675, 1e20, 1e-7, 98765.4321, float("nan"), -0.5):
                 assert number_filter(value) == format_decimal(value), (lang, value)
 
 
