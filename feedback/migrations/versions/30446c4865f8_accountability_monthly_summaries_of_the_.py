@@ -1,7 +1,7 @@
 """accountability: monthly summaries of the on-time figures, indexes for the statistics
 
 Revision ID: 30446c4865f8
-Revises: b0f07ccfe931
+Revises: c47f2eab9c45
 Create Date: 2026-11-30 12:24:44.578466
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '30446c4865f8'
-down_revision = 'b0f07ccfe931'
+down_revision = 'c47f2eab9c45'
 branch_labels = None
 depends_on = None
 

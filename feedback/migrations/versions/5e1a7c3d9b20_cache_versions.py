@@ -1,7 +1,7 @@
 """cache_versions: marks of change of what processes render once (the unit pickers)
 
 Revision ID: 5e1a7c3d9b20
-Revises: b0f07ccfe931
+Revises: d4d46b1a7878
 Create Date: 2026-11-30 12:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e1a7c3d9b20'
-down_revision = 'b0f07ccfe931'
+down_revision = 'd4d46b1a7878'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """reports: the running figures of a month not frozen yet
 
 Revision ID: c47f2eab9c45
-Revises: b0f07ccfe931
+Revises: 6557b9014a89
 Create Date: 2026-11-30 12:11:49.100604
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c47f2eab9c45'
-down_revision = 'b0f07ccfe931'
+down_revision = '6557b9014a89'
 branch_labels = None
 depends_on = None
 
