@@ -1,5 +1,5 @@
 """A province for the benchmarks, written in bulk: units, procedures, items over three years with
-their events, answers and register rows, and survey answers.
+their events, holdings (obligations), answers and register rows, and survey answers.
 
 Rows go straight into the tables (COPY on PostgreSQL, executemany on SQLite), not through the
 services: a million items through the filing service would take hours. The demo province must be
@@ -149,7 +149,7 @@ def seed(url: str, scale: Scale, progress=print) -> dict:
         timings["survey answers"] = time.perf_counter() - mark
         mark = time.perf_counter()
         writer.finish(["units", "procedures", "items", "item_events", "responses", "accountability_answers",
-                       "survey_responses", "survey_answers"])
+                       "survey_responses", "survey_answers", "obligations"])
         timings["analyze"] = time.perf_counter() - mark
         mark = time.perf_counter()
         _summaries(url)
@@ -214,6 +214,9 @@ EVENT_COLUMNS = ("id", "item_id", "at", "actor_kind", "action", "from_status", "
                  "public", "data", "prev_hash", "row_hash")
 RESPONSE_COLUMNS = ("id", "item_id", "body", "public_body", "unit_id", "created_at", "published_at", "discarded")
 ANSWER_COLUMNS = ("id", "item_id", "unit_id", "received_at", "answered_at", "due_at", "on_time", "working_days")
+# Each item's holding by its unit (feedback.obligations): the dashboards' on-time figures count these.
+OBLIGATION_COLUMNS = ("id", "owner_type", "owner_id", "kind", "unit_id", "start_at", "days", "due_at", "basis",
+                      "status", "ended_at", "late", "created_at")
 ENTRY_COLUMNS = ("item_id", "code", "kind", "topic", "status", "unit_id", "procedure_id", "field", "received_at",
                  "due_at", "deadline_days", "responded_at", "published_at", "late_days", "extended", "transferred",
                  "title", "body", "answer", "answer_unit", "head_title", "search_text")
@@ -227,6 +230,7 @@ def _items(writer: Writer, scale: Scale, units, procedures, rng: random.Random, 
     unit_names = dict(writer.all("SELECT id, name FROM units"))
     item_id, event_id = _next_id(writer, "items"), _next_id(writer, "item_events")
     response_id, answer_id = _next_id(writer, "responses"), _next_id(writer, "accountability_answers")
+    obligation_id = _next_id(writer, "obligations")
     first_item = item_id
     # A few hundred titles, folded once: the loop below runs a million times.
     titles = []
@@ -245,7 +249,7 @@ def _items(writer: Writer, scale: Scale, units, procedures, rng: random.Random, 
     last = writer.cursor.fetchone()
     previous = last[0] if last else audit.GENESIS
     for first in range(0, count, BATCH):
-        items, events, responses, answers, entries = [], [], [], [], []
+        items, events, responses, answers, entries, holdings = [], [], [], [], [], []
         for number in range(first, min(count, first + BATCH)):
             unit_id, _code = units[number % len(units)]
             own = by_unit.get(unit_id)
@@ -281,6 +285,11 @@ def _items(writer: Writer, scale: Scale, units, procedures, rng: random.Random, 
                                 10 + late_days if late_days else (responded - received).days * 5 // 7))
                 response_id += 1
                 answer_id += 1
+            # Met when answered (late as the answer was), else open: overdue once its deadline passed.
+            holdings.append((obligation_id, "item", item_id, "answer", unit_id, received, 10, due, empty,
+                             "met" if responded else "open", responded, bool(late_days) if responded else None,
+                             received))
+            obligation_id += 1
             entries.append((item_id, code, kind, "procedure", status, unit_id, procedure[0] if procedure else None,
                             field, received, due, 10, responded, responded, late_days, False, False,
                             title if publish else None, body if publish else None, ANSWER if responded else None,
@@ -297,6 +306,7 @@ def _items(writer: Writer, scale: Scale, units, procedures, rng: random.Random, 
         writer.write("responses", RESPONSE_COLUMNS, responses)
         writer.write("accountability_answers", ANSWER_COLUMNS, answers)
         writer.write("register_entries", ENTRY_COLUMNS, entries)
+        writer.write("obligations", OBLIGATION_COLUMNS, holdings)
         writer.commit()
         progress(f"  items {min(count, first + BATCH):,} / {count:,}")
     return {"first": first_item, "last": item_id - 1}

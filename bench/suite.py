@@ -235,12 +235,20 @@ def lookups(url: str) -> dict:
 
 
 def publish(url: str, survey_id: int, last: dt.date) -> dt.date:
-    """Freeze the latest month up to ``last`` whose seeded answers have no snapshot yet (the demo froze
-    its own months before the seeding): the published month of every seeded unit, as tick freezes it."""
+    """The published month of every seeded unit: the latest month up to ``last`` that the seeding froze
+    once every answer was in (as tick does), or else the latest one whose seeded answers have no snapshot
+    yet (the demo froze its own months before the seeding), frozen now."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     with engine.connect() as conn:
+        seeded = conn.execute(text(
+            "SELECT MAX(m.month) FROM reports_months m WHERE m.survey_id = :survey AND m.month <= :last AND "
+            "m.frozen_at >= (SELECT MAX(r.recorded_at) FROM survey_responses r WHERE r.survey_id = :survey AND "
+            "r.month = m.month)"), {"survey": survey_id, "last": last}).scalar()
+        if seeded is not None:
+            engine.dispose()
+            return seeded if isinstance(seeded, dt.date) else dt.date.fromisoformat(str(seeded))
         month = conn.execute(text("SELECT MAX(month) FROM survey_responses WHERE survey_id = :survey AND month <= "
                                   ":last AND month NOT IN (SELECT month FROM reports_months WHERE survey_id = :survey)"),
                              {"survey": survey_id, "last": last}).scalar()
