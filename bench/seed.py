@@ -17,7 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from feedback import audit
+from feedback.items import audit
 from feedback.items.codes import ALPHABET, PREFIXES, check_character
 from feedback.text import fold
 
@@ -244,7 +244,7 @@ def _items(writer: Writer, scale: Scale, units, procedures, rng: random.Random, 
     span = dt.timedelta(days=365 * YEARS)
     count = scale.items
     empty = {}
-    # The event log is a hash chain (feedback.audit): each row carries the hash of the one before.
+    # The event log is a hash chain (feedback.items.audit): each row carries the hash of the one before.
     writer.cursor.execute("SELECT row_hash FROM item_events ORDER BY id DESC LIMIT 1")
     last = writer.cursor.fetchone()
     previous = last[0] if last else audit.GENESIS

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine, make_url
 
 from feedback import create_app
-from feedback.audit import DROP_TRIGGERS, TRIGGERS
+from feedback.items.audit import DROP_TRIGGERS, TRIGGERS
 from feedback.extensions import db as _db
 from tests.helpers import ARTIFACTS, BACKENDS, CHROMIUM, DESK, KIOSK, PASSWORD, PHONE, Auth, ThrowawayPostgres, Visit, \
     base_config, free_port, running, save_page
@@ -254,7 +254,7 @@ def _empty(db):
     try:
         cursor = raw.cursor()
         cursor.execute("PRAGMA foreign_keys=OFF")
-        # The event log refuses DELETE (feedback.audit): its triggers are put back once it is empty.
+        # The event log refuses DELETE (feedback.items.audit): its triggers are put back once it is empty.
         for statement in DROP_TRIGGERS["sqlite"]:
             cursor.execute(statement)
         for table in tables:

@@ -111,7 +111,7 @@ def test_existing_items_get_their_obligations(empty_database):
             notices = conn.execute(text("SELECT kind FROM obligation_notices ORDER BY kind")).scalars().all()
             stored_basis = conn.execute(text("SELECT basis FROM obligations WHERE owner_id = 1")).scalar_one()
         # The event written before the audit log existed heads its chain.
-        from feedback import audit
+        from feedback.items import audit
 
         verdict = audit.verify()
         _db.session.remove()
@@ -221,7 +221,7 @@ def _insert_chained_events(conn, events: list[dict]) -> None:
     """Events written as the app wrote them before this revision: chained by their hashes."""
     import json
 
-    from feedback.audit import GENESIS, row_hash
+    from feedback.items.audit import GENESIS, row_hash
 
     previous = conn.execute(text("SELECT row_hash FROM item_events ORDER BY id DESC LIMIT 1")).scalar() or GENESIS
     for event in events:
@@ -245,7 +245,7 @@ def test_filers_texts_leave_the_event_log_and_the_chain_holds(empty_database):
     withdrawal leave the log (already erased for an item whose personal data was deleted), the log
     verifies, and each text left matches the keyed hash its event keeps. The downgrade puts them back,
     still verifiable."""
-    from feedback import audit
+    from feedback.items import audit
     from feedback.items.models import FilerText
     from feedback.items.services import filer_text_intact
 
@@ -312,7 +312,7 @@ def test_filers_texts_leave_the_event_log_and_the_chain_holds(empty_database):
 
 def test_a_broken_log_stops_the_move_of_filers_texts(empty_database, capsys):
     """Re-chaining a log that someone changed would hide the change: the migration refuses, changing nothing."""
-    from feedback.audit import DROP_TRIGGERS, TRIGGERS
+    from feedback.items.audit import DROP_TRIGGERS, TRIGGERS
 
     app = create_app(base_config(empty_database))
     with app.app_context():

@@ -1,4 +1,4 @@
-"""`flask audit verify`: the check of the items' event log, chained by hashes (feedback.audit)."""
+"""`flask audit verify`: the check of the items' event log, chained by hashes (feedback.items.audit)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from feedback import audit
+from feedback.items import audit
 from feedback.extensions import db
 from feedback.items.models import Item
 

@@ -219,7 +219,7 @@ class ItemEvent(db.Model):
     # Whether the public timeline may show this event (never the reason of an internal note).
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
-    # The chain of the audit log (feedback.audit): the hash of the row before, and of this one.
+    # The chain of the audit log (feedback.items.audit): the hash of the row before, and of this one.
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
 
@@ -286,7 +286,7 @@ def _refuse_changes(_mapper, _connection, target) -> None:
 @event.listens_for(ItemEvent, "before_insert")
 def _refuse_unchained(_mapper, _connection, target) -> None:
     if not target.row_hash:
-        raise AppendOnly("an event is written through feedback.items.services.log, which chains it (feedback.audit)")
+        raise AppendOnly("an event is written through feedback.items.services.log, which chains it (feedback.items.audit)")
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -20,12 +20,12 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from feedback import audit, throttle
+from feedback import throttle
 from feedback.auth.models import User
 from feedback.errors import Conflict, Forbidden, Invalid, NotFound
 from feedback.extensions import db
 from feedback.inputs import email_address, phone_number
-from feedback.items import codes
+from feedback.items import audit, codes
 from feedback.items.attachments import CheckedFile, check_files
 from feedback.items.models import CHANNELS, KINDS, STAFF_CHANNELS, TOPICS, Attachment, FilerText, Item, ItemContact, \
     ItemEvent, Response, Submission
@@ -426,7 +426,7 @@ AUDIT_ONLY = frozenset({"viewed_personal_data"})
 
 
 def record_view_of_personal_data(item: Item, user: User) -> None:
-    """Each opening of an item's personal data by staff is written to the audit log (feedback.audit)."""
+    """Each opening of an item's personal data by staff is written to the audit log (feedback.items.audit)."""
     if item.contact is not None and not item.contact.is_empty:
         log(item, "viewed_personal_data", actor=user, public=False)
 

@@ -45,7 +45,7 @@ def test_the_database_refuses_to_change_or_remove_a_row(db, client, staff, state
 
 
 def test_every_row_follows_the_one_before_and_verify_says_so(db, client, runner, staff):
-    from feedback import audit
+    from feedback.items import audit
 
     some_history(client)
     rows = events(db)
@@ -60,7 +60,7 @@ def test_every_row_follows_the_one_before_and_verify_says_so(db, client, runner,
 
 
 def drop_triggers(db):
-    from feedback.audit import DROP_TRIGGERS
+    from feedback.items.audit import DROP_TRIGGERS
 
     for statement in DROP_TRIGGERS[db.engine.dialect.name]:
         db.session.execute(text(statement))
@@ -82,7 +82,7 @@ def test_a_changed_row_is_named(db, client, runner, staff):
 
 
 def test_a_row_rewritten_with_a_new_hash_breaks_the_next_one(db, client, runner, staff):
-    from feedback import audit
+    from feedback.items import audit
 
     some_history(client)
     rows = events(db)
@@ -113,7 +113,7 @@ def test_a_removed_row_is_found_at_the_next_one(db, client, runner, staff):
 
 
 def test_verify_reads_the_log_in_batches(db, client, staff):
-    from feedback import audit
+    from feedback.items import audit
 
     some_history(client)
     whole = audit.verify()
@@ -122,7 +122,7 @@ def test_verify_reads_the_log_in_batches(db, client, staff):
 
 def test_events_written_at_once_are_chained_too(db, client, staff, monkeypatch):
     """The tick writes its reminders in one statement (log_many)."""
-    from feedback import audit
+    from feedback.items import audit
     from feedback.items import services
     from feedback.items.models import Item
 
@@ -146,7 +146,7 @@ def test_an_event_written_around_the_log_is_refused(db, client, staff):
 
 def test_concurrent_writers_keep_one_chain(app, staff, real_commits):
     """Four threads file at once, each with its own connection: the chain stays one line."""
-    from feedback import audit
+    from feedback.items import audit
     from feedback.extensions import db
 
     failures = []

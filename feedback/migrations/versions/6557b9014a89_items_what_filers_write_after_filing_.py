@@ -10,7 +10,7 @@ filer's delete nor the retention of personal data could remove it. It moves to
 ``item_filer_texts``, which can be erased; the event keeps what happened and ``data.filer_text``, a
 hash of the text keyed by a salt kept beside the text (erased with it).
 
-The log's chain hashes what each row holds (feedback.audit), so the rows whose payload changes get
+The log's chain hashes what each row holds (feedback.items.audit), so the rows whose payload changes get
 new hashes, and so does every row after them. Three choices keep ``flask audit verify`` meaningful:
 
 - The chain is verified before anything changes, and the migration stops, changing nothing, when it
@@ -77,7 +77,7 @@ def rows_from(connection, first_id):
 
 def verified_end(connection):
     """The hash of the log's last row, once every link is checked; stops the migration at a broken one."""
-    from feedback.audit import GENESIS, row_hash
+    from feedback.items.audit import GENESIS, row_hash
 
     previous = GENESIS
     for row in rows_from(connection, 0):
@@ -91,7 +91,7 @@ def verified_end(connection):
 
 def rechain(connection, first_id):
     """New hashes for every row from ``first_id`` on (their payload changed, or a row before did)."""
-    from feedback.audit import GENESIS, row_hash
+    from feedback.items.audit import GENESIS, row_hash
 
     before = connection.execute(sa.select(item_events.c.row_hash).where(item_events.c.id < first_id)
                                 .order_by(item_events.c.id.desc()).limit(1)).scalar()
@@ -116,7 +116,7 @@ def _write_links(connection, links):
 def rewrite(connection, changes, old_end):
     """Change the events' payloads (``changes``: event id -> {"data", "reason"}), triggers off meanwhile,
     then re-chain the log from the first one changed (``old_end``: the verified end before)."""
-    from feedback.audit import DROP_TRIGGERS, TRIGGERS
+    from feedback.items.audit import DROP_TRIGGERS, TRIGGERS
 
     if not changes:
         return

@@ -25,7 +25,7 @@ item_events = sa.table(
 
 
 def upgrade():
-    from feedback.audit import GENESIS, TRIGGERS, row_hash
+    from feedback.items.audit import GENESIS, TRIGGERS, row_hash
 
     with op.batch_alter_table('item_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
@@ -57,7 +57,7 @@ def upgrade():
 
 
 def downgrade():
-    from feedback.audit import DROP_TRIGGERS
+    from feedback.items.audit import DROP_TRIGGERS
 
     for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
