@@ -18,7 +18,7 @@ from sqlalchemy import delete, exists, func, insert, select, update
 from feedback.extensions import db
 from feedback.items.models import Item, ItemEvent
 from feedback.plugins.accountability.models import FigureMonth, MonthlyFigures
-from feedback.plugins.accountability.stats import ADDED, open_overdue_at, range_figures
+from feedback.plugins.accountability.counting import ADDED, open_overdue_at, range_figures
 from feedback.timeutil import LOCAL_TZ, local_day_bounds, local_midnight
 
 

@@ -55,15 +55,6 @@ def count_running(survey: Survey, month: dt.date, now: dt.datetime) -> RunningMo
     return running
 
 
-def forget_running(survey: Survey, month: dt.date) -> None:
-    """The month is frozen: its running figures go."""
-    running = running_month(survey, month)
-    if running is not None:
-        db.session.execute(delete(RunningFigure).where(RunningFigure.month_id == running.id))
-        db.session.delete(running)
-        db.session.flush()
-
-
 def running_due(now: dt.datetime) -> list[tuple[Survey, dt.date]]:
     """Count again every month with answers that is not frozen (this month, and the month before
     until it is frozen) whose figures are older than REPORTS_LIVE_REFRESH_MINUTES; returns them."""

@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedback.extensions import db
 from feedback.plugins.reports.index import ALL, live_counts, procedure_counts
-from feedback.plugins.reports.models import LateResponses, ReportFigure, ReportMonth, UnitTarget
+from feedback.plugins.reports.models import LateResponses, ReportFigure, ReportMonth, RunningFigure, RunningMonth, \
+    UnitTarget
 from feedback.surveys.models import Survey, SurveyResponse, SurveyVersion
 from feedback.timeutil import LOCAL_TZ
 from feedback.workdays import Calendar
@@ -105,9 +106,10 @@ def freeze_month(survey: Survey, month: dt.date, now: dt.datetime) -> ReportMont
     rows = [{"month_id": frozen.id, **row} for row in figure_rows(survey, month)]
     if rows:
         db.session.execute(insert(ReportFigure.__table__), rows)
-    from feedback.plugins.reports.running import forget_running
-
-    forget_running(survey, month)
+    # Its running figures (feedback.plugins.reports.running) go: from now on it is read from here.
+    running = select(RunningMonth.id).where(RunningMonth.survey_id == survey.id, RunningMonth.month == month)
+    db.session.execute(delete(RunningFigure).where(RunningFigure.month_id.in_(running)))
+    db.session.execute(delete(RunningMonth).where(RunningMonth.survey_id == survey.id, RunningMonth.month == month))
     db.session.flush()
     return frozen
 
