@@ -44,13 +44,13 @@ def plugins_command():
 @with_appcontext
 def tick_command():
     """Periodic work of every plugin: reminders, escalations, letters, sweeps. Run it from cron."""
-    from feedback import jobs
+    from feedback.jobs import run_pending
     from feedback.pluginmanager import run_tick
 
     for name, summary in run_tick():
         click.echo(f"{name}: {summary}")
     # Without Redis, the work tick handed to jobs (letters' PDFs, messages) is done before it ends.
-    jobs.run_pending()
+    run_pending()
 
 
 @click.command("worker")
@@ -61,13 +61,13 @@ def worker_command(burst, no_tick):
     """Run an RQ worker (with RQ's scheduler, for retries) for FEEDBACK_REDIS_URL; it queues tick too."""
     from rq import Worker
 
-    from feedback import jobs
+    from feedback.jobs import queue as jobs_queue, start_ticker
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("FEEDBACK_REDIS_URL is not set: without Redis, jobs run inline and no worker "
                                    "is needed.")
-    queue = jobs.queue()
-    stop = None if no_tick or burst else jobs.start_ticker(current_app._get_current_object(), queue)
+    queue = jobs_queue()
+    stop = None if no_tick or burst else start_ticker(current_app._get_current_object(), queue)
     try:
         Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
     finally:
@@ -89,12 +89,12 @@ def storage_prune_command(grace_hours, dry_run):
     """List and remove the files of the storage folder that no row refers to any more."""
     import datetime as dt
 
-    from feedback import storage
+    from feedback.storage import prune
 
     if not current_app.config.get("STORAGE_FOLDER"):
         raise click.ClickException("FEEDBACK_STORAGE_FOLDER is not set: files are kept in the database, and there is "
                                    "no folder to prune.")
-    removed, kept = storage.prune(dt.timedelta(hours=grace_hours), dry_run=dry_run)
+    removed, kept = prune(dt.timedelta(hours=grace_hours), dry_run=dry_run)
     folder = current_app.config["STORAGE_FOLDER"]
     for file in removed:
         click.echo(f"{'orphaned' if dry_run else 'removed'}: {file.path.relative_to(folder)} ({file.size} bytes)")
