@@ -3,13 +3,17 @@ public text (``register_entries.search_text``), kept up to date by triggers, so 
 search ("thu tuc dat dai") reads the index instead of scanning every row. PostgreSQL has its trigram
 GIN index on the column itself (pg_trgm) and needs nothing of this.
 
-The index narrows the rows; the LIKE conditions of services.search still decide, so that the
-results are the same with or without it (words shorter than three characters, which trigrams cannot
-find, are matched by LIKE alone).
+For a word of three characters or more, the index finds exactly the rows whose folded text holds
+it (a trigram query of a quoted string is a substring match), so that services.search reads no other
+row; words shorter than three characters, which trigrams cannot find, are matched with LIKE among
+those rows, or alone. The results are the same as PostgreSQL's LIKEs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from flask import g, has_app_context
 from sqlalchemy import text
 
 TABLE = "register_entries_fts"  # "_fts": autogenerate leaves it alone (feedback/__init__.py)
@@ -40,6 +44,37 @@ def available(session) -> bool:
         _available[key] = session.execute(text(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": TABLE}).first() is not None
     return _available[key]
+
+
+# How services.search finds a page of matches (SQLite's planner cannot tell how many rows a MATCH
+# finds, and the best way differs by a hundred times between a rare word and a common one):
+MATCHES = "matches"  # few matches: read them all by id, sort them, keep a page
+ORDERED = "ordered"  # more: walk the register in the page's order, keep the rows among the matches
+SCAN = "scan"  # a large share of the register: walk it in order and test each row's text (LIKE)
+RARE = 2000  # at most this many matches are read by id
+DENSE = 0.05  # from this share of the register on, a page is found sooner by reading rows in order
+
+
+@dataclass(frozen=True)
+class Plan:
+    way: str  # MATCHES, ORDERED or SCAN
+    matches: int  # rows of the index that match, counted up to the bound that chose the way
+
+
+def plan(session, expression: str) -> Plan:
+    """How to find a page of the rows matching ``expression``, from the number of matches counted in
+    the index alone (cheap: no row of the register is read), once per request."""
+    cache = g.setdefault("register_search_plans", {}) if has_app_context() else {}
+    if expression not in cache:
+        # Item ids are the register's rowids: the largest is read from the end of its b-tree.
+        size = session.scalar(text("SELECT MAX(rowid) FROM register_entries")) or 0
+        bound = max(RARE, int(size * DENSE))
+        found = session.scalar(text(  # nosec B608 - the table is this module's constant
+            f"SELECT COUNT(*) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :expression LIMIT :bound)"),
+            {"expression": expression, "bound": bound})
+        way = MATCHES if found < RARE else (SCAN if found >= bound else ORDERED)
+        cache[expression] = Plan(way, found)
+    return cache[expression]
 
 
 def matching_ids(expression: str):
