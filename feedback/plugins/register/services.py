@@ -304,17 +304,15 @@ def count(filters: RegisterFilters, cap: int = COUNT_CAP) -> int:
     """How many entries match ``filters``, counted up to ``cap + 1`` (a page says "more than
     1,000" rather than scan the whole register for a number nobody reads)."""
     words = _words(filters.q)
-    expression = search_index.match_expression(words)
-    if expression is not None and search_index.available(db.session):
+    plan = None
+    if words and search_index.available(db.session) and (chosen := search_index.plan(db.session, words)):
         # SQLite: when the index alone decides, the search's plan has counted the matches already.
         alone = filters == RegisterFilters(q=filters.q, sort=filters.sort) and not codes.is_valid(
-            codes.normalise(filters.q)) and min(map(len, words)) >= search_index.MIN_WORD
-        found = search_index.plan(db.session, expression).matches
-        if alone and (found < search_index.RARE or found > cap):  # exact, or more than the cap
-            return min(found, cap + 1)
-        plan = search_index.MATCHES  # counting stops at cap + 1 matches, read by id
-    else:
-        plan = None
+            codes.normalise(filters.q))
+        if alone and chosen.exact and (chosen.matches < search_index.RARE or chosen.matches > cap):
+            return min(chosen.matches, cap + 1)  # exact, or more than the cap
+        # Counting stops at cap + 1 matches: read by id, or in order when they are everywhere.
+        plan = search_index.SCAN if chosen.way == search_index.SCAN else search_index.MATCHES
     matching = _filtered(select(RegisterEntry.item_id), filters, plan).limit(cap + 1).subquery()
     return db.session.scalar(select(func.count()).select_from(matching))
 
@@ -355,19 +353,18 @@ def _filtered(query, filters: RegisterFilters, plan: str | None = None):
     words = _words(filters.q)
     if words:
         code = codes.normalise(filters.q)
-        expression = search_index.match_expression(words)
-        way = search_index.SCAN
-        if expression is not None and search_index.available(db.session):
-            way = plan or search_index.plan(db.session, expression).way
+        chosen = search_index.plan(db.session, words) if search_index.available(db.session) else None
+        way = (plan or chosen.way) if chosen is not None else search_index.SCAN
         if way == search_index.SCAN:
             matches = and_(*[_holds(word) for word in words])
         else:
             # SQLite: the trigram index finds exactly the rows holding each word of three characters
-            # or more; shorter words, which it cannot find, are matched with LIKE among those rows.
-            # "+ 0" keeps SQLite from reading the matches by id: it walks the page's order instead.
+            # or more; the words it cannot find (shorter) or should not (too common) are matched with
+            # LIKE among those rows. "+ 0" keeps SQLite from reading the matches by id: it walks the
+            # page's order instead.
             item_id = RegisterEntry.item_id if way == search_index.MATCHES else RegisterEntry.item_id + 0
-            matches = and_(item_id.in_(search_index.matching_ids(expression)),
-                           *[_holds(word) for word in words if len(word) < search_index.MIN_WORD])
+            matches = and_(item_id.in_(search_index.matching_ids(chosen.expression)),
+                           *[_holds(word) for word in chosen.checked])
         query = query.where(or_(RegisterEntry.code == code, matches) if codes.is_valid(code) else matches)
     return query
 

@@ -3,6 +3,7 @@ and search finds the same rows through it as without it, on both backends."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from feedback.extensions import db
@@ -58,7 +59,9 @@ def pages(q: str, way: str | None) -> list[list[str]]:
             return found
 
 
-def test_every_way_of_reading_the_index_finds_the_same_pages(app, client, people):
+@pytest.mark.parametrize("common", [search_index.COMMON, 2])  # 2: most words are "common"
+def test_every_way_of_reading_the_index_finds_the_same_pages(app, client, people, monkeypatch, common):
+    monkeypatch.setattr(search_index, "COMMON", common)
     titles = ["Thủ tục đất đai bị chậm", "Hồ sơ đất đai chậm trả", "Giấy phép xây dựng bị chậm",
               "Chứng thực bản sao chậm", "Hộ tịch khai sinh đúng hẹn"]
     filed = [file(client, title=title, publish=True)["code"] for title in titles]
@@ -66,7 +69,8 @@ def test_every_way_of_reading_the_index_finds_the_same_pages(app, client, people
         review_public_version(client, code)
     newest_first = filed[::-1]
     expected = {"cham": [code for code in newest_first if code != filed[4]],
-                "dat dai": [filed[1], filed[0]], "ban sao": [filed[3]], "zzz": [],
+                "dat dai": [filed[1], filed[0]], "ban sao": [filed[3]], "zzz": [], "cham dat": [filed[1], filed[0]],
+                "thu tuc cham": [filed[0]], "cham zzz": [],
                 # a two-letter word ("so" is in other public text too), matched with LIKE
                 "so cham": None}
     with app.test_request_context():
@@ -91,14 +95,23 @@ def test_the_way_is_chosen_from_the_matches_counted_in_the_index(app, client, pe
         if db.engine.dialect.name != "sqlite":
             assert not search_index.available(db.session)  # PostgreSQL's planner reads its trigram index
             return
-    def chosen(q: str) -> search_index.Plan:
+    def chosen(q: str) -> tuple[str, int, str, tuple]:
         with app.test_request_context():  # the plan is kept for one request
-            return search_index.plan(db.session, search_index.match_expression(q.split()))
+            found = search_index.plan(db.session, q.split())
+            return found.way, found.matches, found.expression, found.checked
 
-    assert chosen("dat dai") == search_index.Plan(search_index.MATCHES, 2)  # few: read by id
+    assert chosen("dat dai") == (search_index.MATCHES, 2, '"dat" AND "dai"', ())  # few: read by id
+    assert chosen("so dat") == (search_index.MATCHES, 2, '"dat"', ("so",))  # "so": too short
     monkeypatch.setattr(search_index, "RARE", 2)
     monkeypatch.setattr(search_index, "DENSE", 1.0)  # bound: the whole register
-    assert chosen("dat dai") == search_index.Plan(search_index.ORDERED, 2)
-    assert chosen("ban sao") == search_index.Plan(search_index.MATCHES, 1)
+    assert chosen("dat dai") == (search_index.ORDERED, 2, '"dat" AND "dai"', ())
+    assert chosen("ban sao") == (search_index.MATCHES, 1, '"ban" AND "sao"', ())
     monkeypatch.setattr(search_index, "DENSE", 0.0)  # bound: RARE
-    assert chosen("dat dai") == search_index.Plan(search_index.SCAN, 2)
+    assert chosen("dat dai") == (search_index.SCAN, 2, '"dat" AND "dai"', ())
+    # A word in more rows than COMMON is matched with LIKE among the rows of the rarer ones.
+    monkeypatch.setattr(search_index, "COMMON", 2)
+    assert chosen("dat ban sao") == (search_index.MATCHES, 1, '"ban" AND "sao"', ("dat",))
+    # All common: the index looks for all of them, and their density among the newest rows decides.
+    assert chosen("dat dai") == (search_index.SCAN, None, '"dat" AND "dai"', ())
+    monkeypatch.setattr(search_index, "DENSE", 1.0)  # the two rows are not every row
+    assert chosen("dat dai") == (search_index.ORDERED, 2, '"dat" AND "dai"', ())
