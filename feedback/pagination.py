@@ -56,8 +56,9 @@ class Keyset:
                           {"cursor": _("Not a valid cursor.")}) from None
         return value, row_id
 
-    def page(self, query, cursor: str | None, limit: int) -> tuple[list, str | None]:
-        """The rows of ``query`` after ``cursor``, at most ``limit``, and the cursor of the next page."""
+    def limited(self, query, cursor: str | None, limit: int):
+        """``query`` restricted to the rows after ``cursor``, in order, at most ``limit + 1`` of them (the
+        one more says whether there is a next page). It may select ids alone: see ``page``."""
         if cursor:
             last_value, last_id = self.read(cursor)
             # A row-value comparison, which both databases answer from a (sort value, id) index.
@@ -68,6 +69,15 @@ class Keyset:
             order = (self.sort_value.desc(), self.id_column.desc())
         else:
             order = (self.sort_value.asc(), self.id_column.asc())
-        rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
+        return query.order_by(*order).limit(limit + 1)
+
+    def page(self, query, cursor: str | None, limit: int) -> tuple[list, str | None]:
+        """The rows of ``query`` after ``cursor``, at most ``limit``, and the cursor of the next page.
+
+        When the rows are costly to find (a search), choose the page's ids first with ``limited`` on a
+        query of ids, and give the rows of those ids here without a cursor: then only the keyset's
+        columns of the matches are read and sorted, and only a page of rows is read whole and joined.
+        """
+        rows = list(db.session.scalars(self.limited(query, cursor, limit)))
         next_cursor = self.cursor_after(rows[limit - 1]) if len(rows) > limit else None
         return rows[:limit], next_cursor

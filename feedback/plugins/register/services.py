@@ -276,7 +276,8 @@ def _check(filters: RegisterFilters) -> dict[str, str]:
     return errors
 
 
-def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50) -> tuple[list[RegisterEntry], str | None]:
+def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50,
+           plan: str | None = None) -> tuple[list[RegisterEntry], str | None]:
     """A page of the register, filtered and sorted, with the cursor of the next page.
 
     The words of ``q`` are folded like the stored text and matched as plain substrings (LIKE with
@@ -284,11 +285,16 @@ def search(filters: RegisterFilters, cursor: str | None = None, limit: int = 50)
     """
     column, descending = SORTS[filters.sort]
     sort_value = func.coalesce(column, _EPOCH) if filters.sort == "answered_desc" else column
-    query = _filtered(select(RegisterEntry).options(joinedload(RegisterEntry.unit), joinedload(RegisterEntry.procedure)),
-                      filters)
     keyset = Keyset(salt="register-cursor", sort=filters.sort, sort_value=sort_value, id_column=RegisterEntry.item_id,
                     descending=descending, key=column.key, missing=_EPOCH)
-    return keyset.page(query, cursor, limit)
+    rows = select(RegisterEntry).options(joinedload(RegisterEntry.unit), joinedload(RegisterEntry.procedure))
+    if not _words(filters.q):
+        # Browsing: the filter's index gives the rows in the keyset's order, a page is read and stops.
+        return keyset.page(_filtered(rows, filters), cursor, limit)
+    # A search: the matches are read in the search index's order, not the page's. Only their ids and
+    # sort values are sorted, and only the page's rows are then read whole and joined.
+    ids = keyset.limited(_filtered(select(RegisterEntry.item_id), filters, plan), cursor, limit)
+    return keyset.page(rows.where(RegisterEntry.item_id.in_(ids)), None, limit)
 
 
 COUNT_CAP = 1000
@@ -297,12 +303,23 @@ COUNT_CAP = 1000
 def count(filters: RegisterFilters, cap: int = COUNT_CAP) -> int:
     """How many entries match ``filters``, counted up to ``cap + 1`` (a page says "more than
     1,000" rather than scan the whole register for a number nobody reads)."""
-    matching = _filtered(select(RegisterEntry.item_id), filters).limit(cap + 1).subquery()
+    words = _words(filters.q)
+    plan = None
+    if words and search_index.available(db.session) and (chosen := search_index.plan(db.session, words)):
+        # SQLite: when the index alone decides, the search's plan has counted the matches already.
+        alone = filters == RegisterFilters(q=filters.q, sort=filters.sort) and not codes.is_valid(
+            codes.normalise(filters.q))
+        if alone and chosen.exact and (chosen.matches < search_index.RARE or chosen.matches > cap):
+            return min(chosen.matches, cap + 1)  # exact, or more than the cap
+        # Counting stops at cap + 1 matches: read by id, or in order when they are everywhere.
+        plan = search_index.SCAN if chosen.way == search_index.SCAN else search_index.MATCHES
+    matching = _filtered(select(RegisterEntry.item_id), filters, plan).limit(cap + 1).subquery()
     return db.session.scalar(select(func.count()).select_from(matching))
 
 
-def _filtered(query, filters: RegisterFilters):
-    """``query`` restricted to the entries that match ``filters`` (Invalid when one is wrong)."""
+def _filtered(query, filters: RegisterFilters, plan: str | None = None):
+    """``query`` restricted to the entries that match ``filters`` (Invalid when one is wrong); on SQLite,
+    ``plan`` is the way to read the search index (search.plan chooses it from the matches when None)."""
     errors = _check(filters)
     if errors:
         raise Invalid(_("Some search fields are not valid."), errors)
@@ -333,16 +350,33 @@ def _filtered(query, filters: RegisterFilters):
         query = query.where(RegisterEntry.received_at >= local_midnight(filters.date_from))
     if filters.date_to:
         query = query.where(RegisterEntry.received_at < local_midnight(filters.date_to + dt.timedelta(days=1)))
-    words = fold(filters.q).split()[:8]
+    words = _words(filters.q)
     if words:
         code = codes.normalise(filters.q)
-        matches = and_(*[RegisterEntry.search_text.like("%" + _escape_like(word) + "%", escape="\\") for word in words])
-        expression = search_index.match_expression(words)
-        if expression is not None and search_index.available(db.session):
-            # SQLite: the full-text index narrows the rows, the LIKEs above still decide.
-            matches = and_(RegisterEntry.item_id.in_(search_index.matching_ids(expression)), matches)
+        chosen = search_index.plan(db.session, words) if search_index.available(db.session) else None
+        way = (plan or chosen.way) if chosen is not None else search_index.SCAN
+        if way == search_index.SCAN:
+            matches = and_(*[_holds(word) for word in words])
+        else:
+            # SQLite: the trigram index finds exactly the rows holding each word of three characters
+            # or more; the words it cannot find (shorter) or should not (too common) are matched with
+            # LIKE among those rows. "+ 0" keeps SQLite from reading the matches by id: it walks the
+            # page's order instead.
+            item_id = RegisterEntry.item_id if way == search_index.MATCHES else RegisterEntry.item_id + 0
+            matches = and_(item_id.in_(search_index.matching_ids(chosen.expression)),
+                           *[_holds(word) for word in chosen.checked])
         query = query.where(or_(RegisterEntry.code == code, matches) if codes.is_valid(code) else matches)
     return query
+
+
+def _words(q: str) -> list[str]:
+    """The folded words of a search, at most eight."""
+    return fold(q).split()[:8]
+
+
+def _holds(word: str):
+    """The folded public text holds ``word`` (a plain substring: LIKE with escaping, bound parameters)."""
+    return RegisterEntry.search_text.like("%" + _escape_like(word) + "%", escape="\\")
 
 
 def _escape_like(word: str) -> str:
