@@ -51,7 +51,7 @@ class _Database(http.server.BaseHTTPRequestHandler):
 
 def _audit(url: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(ROOT / "scripts" / "audit-dependencies")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=900, env={**os.environ, "FEEDBACK_OSV_URL": url})
+                          timeout=900, env={**os.environ, "OSV_URL": url})
 
 
 def test_the_dependency_audit_fails_on_a_known_vulnerability_and_when_it_cannot_run():

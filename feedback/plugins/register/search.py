@@ -76,11 +76,13 @@ class Plan:
         return self.matches is not None and not self.checked
 
 
+COUNT_SQL = (f"SELECT COUNT(*) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :expression "  # nosec B608  # TABLE is this module's constant
+             "AND rowid > :after LIMIT :bound)")
+
+
 def _count(session, expression: str, bound: int, after: int = 0) -> int:
     """Rows of the index (with an id above ``after``) that match ``expression``, counted up to ``bound``."""
-    return session.scalar(text(  # nosec B608 - the table is this module's constant
-        f"SELECT COUNT(*) FROM (SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH :expression AND rowid > :after "
-        "LIMIT :bound)"), {"expression": expression, "bound": bound, "after": after})
+    return session.scalar(text(COUNT_SQL), {"expression": expression, "bound": bound, "after": after})
 
 
 def plan(session, words: list[str]) -> Plan | None:
