@@ -212,6 +212,11 @@ def _deleting_row(mapper, connection, target) -> None:
     columns = _columns_of(mapper)
     if not columns:
         return
+    _note_stored(mapper, connection, target, columns)
+
+
+def _note_stored(mapper, connection, target, columns) -> None:
+    """Note the files that ``target``'s row refers to in ``columns``, as the database holds them."""
     where = [column == value for column, value in zip(mapper.primary_key, mapper.primary_key_from_instance(target),
                                                       strict=True)]
     for column in columns:
@@ -227,13 +232,8 @@ def _updating_row(mapper, connection, target) -> None:
     state = inspect(target)
     changed = [column for column in columns
                if (prop := mapper.get_property_by_column(column)) and state.attrs[prop.key].history.has_changes()]
-    if not changed:
-        return
-    where = [column == value for column, value in zip(mapper.primary_key, mapper.primary_key_from_instance(target),
-                                                      strict=True)]
-    for column in changed:
-        _note(object_session(target), connection.execute(
-            select(_raw(column)).where(*where, func.length(column) <= REFERENCE_MAX)).scalars())
+    if changed:
+        _note_stored(mapper, connection, target, changed)
 
 
 def _sets(statement, column) -> bool:

@@ -25,6 +25,26 @@ ALL = "*"
 SCOPES = ("unit", "tree", "procedure")
 
 
+class FigureCounts:
+    """The counts of one criterion (or ``ALL``) of one unit, alone (``unit``), with its sub-units
+    (``tree``) or about one procedure (``procedure``): a frozen month's and a running month's alike."""
+
+    scope: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
+    criterion: Mapped[str] = mapped_column(String(40))
+    # People who gave at least one rated answer of this criterion.
+    responses: Mapped[int] = mapped_column(Integer)
+    # Rated answers, those that were satisfied, and the sum of their scores on a 1-5 scale.
+    answers: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[float] = mapped_column(Float)
+    # Free-text answers (counted, never published); on ALL rows only, else 0.
+    texts: Mapped[int] = mapped_column(Integer, default=0)
+    # The unit's target when the month was counted (frozen, for a frozen month).
+    target: Mapped[float] = mapped_column(Float)
+
+
 class ReportMonth(db.Model):
     """One survey's month, frozen: from then on its figures are read from ``reports_figures``."""
 
@@ -45,7 +65,7 @@ class ReportMonth(db.Model):
     survey = relationship("Survey")
 
 
-class ReportFigure(db.Model):
+class ReportFigure(FigureCounts, db.Model):
     """The counts of one criterion (or ``ALL``) of one unit (alone, with its sub-units, or about one
     procedure) in a frozen month."""
 
@@ -57,20 +77,6 @@ class ReportFigure(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month_id: Mapped[int] = mapped_column(ForeignKey("reports_months.id"))
-    scope: Mapped[str] = mapped_column(String(16))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
-    criterion: Mapped[str] = mapped_column(String(40))
-    # People who gave at least one rated answer of this criterion.
-    responses: Mapped[int] = mapped_column(Integer)
-    # Rated answers, those that were satisfied, and the sum of their scores on a 1-5 scale.
-    answers: Mapped[int] = mapped_column(Integer)
-    satisfied: Mapped[int] = mapped_column(Integer)
-    score_sum: Mapped[float] = mapped_column(Float)
-    # Free-text answers (counted, never published); on ALL rows only, else 0.
-    texts: Mapped[int] = mapped_column(Integer, default=0)
-    # The unit's target when the month was frozen.
-    target: Mapped[float] = mapped_column(Float)
 
     month = relationship("ReportMonth")
 
@@ -130,7 +136,7 @@ class RunningMonth(db.Model):
     versions: Mapped[str] = mapped_column(String(100), default="")
 
 
-class RunningFigure(db.Model):
+class RunningFigure(FigureCounts, db.Model):
     """The counts of one criterion of one unit (alone, with its sub-units, or about one procedure) in
     a month not frozen yet, as ``ReportFigure`` keeps them for a frozen month."""
 
@@ -139,13 +145,3 @@ class RunningFigure(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     month_id: Mapped[int] = mapped_column(ForeignKey("reports_running_months.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(16))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
-    criterion: Mapped[str] = mapped_column(String(40))
-    responses: Mapped[int] = mapped_column(Integer)
-    answers: Mapped[int] = mapped_column(Integer)
-    satisfied: Mapped[int] = mapped_column(Integer)
-    score_sum: Mapped[float] = mapped_column(Float)
-    texts: Mapped[int] = mapped_column(Integer, default=0)
-    target: Mapped[float] = mapped_column(Float)
