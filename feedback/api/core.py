@@ -65,6 +65,17 @@ def make_api(app) -> Api:
     return api
 
 
+def register_api(app, *blueprints) -> None:
+    """Put API blueprints into the app's JSON API (and its OpenAPI document). They answer bearer
+    tokens, not session cookies, so the forms' CSRF check does not apply to them."""
+    from feedback.extensions import csrf
+
+    api = app.extensions["feedback.api"]
+    for blueprint in blueprints:
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+
 def bearer_user():
     """The staff member whose valid bearer token came with the request, or None."""
     # Kept on the request, not on g: an app context (and its g) may outlive one request.

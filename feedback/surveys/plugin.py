@@ -15,13 +15,11 @@ def feedback_question_types():
 
 @hookimpl
 def feedback_register_blueprints(app):
-    from feedback.extensions import csrf
+    from feedback.api.core import register_api
     from feedback.surveys.api import bp as api_bp
     from feedback.surveys.views import bp
 
-    api = app.extensions["feedback.api"]
-    csrf.exempt(api_bp)
-    api.register_blueprint(api_bp)
+    register_api(app, api_bp)
     return [bp]
 
 

@@ -40,13 +40,11 @@ def feedback_message_templates():
 
 @hookimpl
 def feedback_register_blueprints(app):
-    from feedback.extensions import csrf
+    from feedback.api.core import register_api
     from feedback.plugins.accountability.api import stats_bp
     from feedback.plugins.accountability.views import bp
 
-    api = app.extensions["feedback.api"]
-    csrf.exempt(stats_bp)
-    api.register_blueprint(stats_bp)
+    register_api(app, stats_bp)
     return [bp]
 
 

@@ -37,13 +37,11 @@ def feedback_default_settings():
 
 @hookimpl
 def feedback_register_blueprints(app):
-    from feedback.extensions import csrf
+    from feedback.api.core import register_api
     from feedback.plugins.dialogues.api import bp as api_bp
     from feedback.plugins.dialogues.views import bp, staff_bp
 
-    api = app.extensions["feedback.api"]
-    csrf.exempt(api_bp)
-    api.register_blueprint(api_bp)
+    register_api(app, api_bp)
     return [bp, staff_bp]
 
 

@@ -20,14 +20,11 @@ def feedback_default_settings():
 
 @hookimpl
 def feedback_register_blueprints(app):
-    from feedback.extensions import csrf
+    from feedback.api.core import register_api
     from feedback.plugins.register.api import rating_bp, register_bp
     from feedback.plugins.register.views import bp
 
-    api = app.extensions["feedback.api"]
-    for blueprint in (register_bp, rating_bp):
-        csrf.exempt(blueprint)
-        api.register_blueprint(blueprint)
+    register_api(app, register_bp, rating_bp)
     return [bp]
 
 
