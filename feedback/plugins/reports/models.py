@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from feedback.extensions import db
 from feedback.storage import StoredBytes
@@ -45,22 +45,30 @@ class FigureCounts:
     target: Mapped[float] = mapped_column(Float)
 
 
-class ReportMonth(db.Model):
-    """One survey's month, frozen: from then on its figures are read from ``reports_figures``."""
+class SurveyMonth:
+    """A survey's month as counted: its first local day, the responses counted in it and the
+    versions of the survey they answered ("1, 2"); one row per survey and month."""
 
-    __tablename__ = "reports_months"
-    __table_args__ = (UniqueConstraint("survey_id", "month"),)
+    @declared_attr.directive
+    def __table_args__(cls):  # noqa: N805 - a declared attribute takes the class
+        return (UniqueConstraint("survey_id", "month"),)  # one constraint per table
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
     # First day of the local month.
     month: Mapped[dt.date] = mapped_column(Date)
+    responses: Mapped[int] = mapped_column(Integer, default=0)
+    versions: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ReportMonth(SurveyMonth, db.Model):
+    """One survey's month, frozen: from then on its figures are read from ``reports_figures``."""
+
+    __tablename__ = "reports_months"
+
     frozen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The minimum of responses a figure needed to be published and ranked when it was frozen.
     min_sample: Mapped[int] = mapped_column(Integer)
-    # Responses counted in the month, and the versions of the survey they answered ("1, 2").
-    responses: Mapped[int] = mapped_column(Integer, default=0)
-    versions: Mapped[str] = mapped_column(String(100), default="")
 
     survey = relationship("Survey")
 
@@ -119,21 +127,15 @@ class ReportDocument(db.Model):
     pdf: Mapped[bytes] = mapped_column(StoredBytes)
 
 
-class RunningMonth(db.Model):
+class RunningMonth(SurveyMonth, db.Model):
     """A survey's month not frozen yet, counted by ``flask tick`` (at most every
     REPORTS_LIVE_REFRESH_MINUTES): requests read its figures, never the answers. Removed when the
     month is frozen."""
 
     __tablename__ = "reports_running_months"
-    __table_args__ = (UniqueConstraint("survey_id", "month"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
-    month: Mapped[dt.date] = mapped_column(Date)
     # The moment the answers were counted: every answer recorded before it is in the figures.
     counted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    responses: Mapped[int] = mapped_column(Integer, default=0)
-    versions: Mapped[str] = mapped_column(String(100), default="")
 
 
 class RunningFigure(FigureCounts, db.Model):
